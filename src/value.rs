@@ -1,0 +1,114 @@
+//! Typed setting values and their provenance. Leaf module shared by sources,
+//! model and policy (imports only [`crate::origin`]).
+
+use std::fmt;
+
+use crate::origin::Origin;
+
+/// A duration in milliseconds: every timeout in every tool fits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Millis(pub u64);
+
+impl Millis {
+    #[must_use]
+    pub fn from_secs(s: u64) -> Self {
+        Millis(s.saturating_mul(1000))
+    }
+}
+
+impl fmt::Display for Millis {
+    /// Largest units first, as nginx writes them: `30s`, `5m`, `1h30m`, `1500ms` -> `1s500ms`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut ms = self.0;
+        if ms == 0 {
+            return f.write_str("0s");
+        }
+        const UNITS: [(u64, &str); 5] = [
+            (86_400_000, "d"),
+            (3_600_000, "h"),
+            (60_000, "m"),
+            (1000, "s"),
+            (1, "ms"),
+        ];
+        for (size, unit) in UNITS {
+            if ms >= size {
+                write!(f, "{}{unit}", ms / size)?;
+                ms %= size;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The value of one setting after the tool's own parsing rules.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Duration(Millis),
+    Int(i64),
+    Bool(bool),
+    Str(String),
+    /// Several possible values (e.g. set differently in branches of an `if`).
+    OneOf(Vec<Value>),
+    /// Not set and without a default: the feature is off / not applicable.
+    Unset,
+    /// Cannot be determined statically; the string says why.
+    Unknown(String),
+}
+
+impl Value {
+    #[must_use]
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, Value::Unknown(_))
+    }
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Duration(d) => write!(f, "{d}"),
+            Value::Int(i) => write!(f, "{i}"),
+            Value::Bool(b) => write!(f, "{}", if *b { "on" } else { "off" }),
+            Value::Str(s) => f.write_str(s),
+            Value::OneOf(vs) => {
+                f.write_str("one of ")?;
+                for (i, v) in vs.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{v}")?;
+                }
+                Ok(())
+            }
+            Value::Unset => f.write_str("unset"),
+            Value::Unknown(why) => write!(f, "unknown ({why})"),
+        }
+    }
+}
+
+/// A value with where it came from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Setting {
+    pub value: Value,
+    pub origin: Origin,
+}
+
+impl Setting {
+    #[must_use]
+    pub fn new(value: Value, origin: Origin) -> Self {
+        Self { value, origin }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_render_largest_unit_first() {
+        assert_eq!(Millis::from_secs(30).to_string(), "30s");
+        assert_eq!(Millis::from_secs(300).to_string(), "5m");
+        assert_eq!(Millis::from_secs(5400).to_string(), "1h30m");
+        assert_eq!(Millis(1500).to_string(), "1s500ms");
+        assert_eq!(Millis(0).to_string(), "0s");
+    }
+}
