@@ -47,6 +47,8 @@ pub enum Value {
     Int(i64),
     Bool(bool),
     Str(String),
+    /// A list (e.g. gunicorn `bind` addresses, nginx `proxy_next_upstream` conditions).
+    List(Vec<Value>),
     /// Several possible values (e.g. set differently in branches of an `if`).
     OneOf(Vec<Value>),
     /// Not set and without a default: the feature is off / not applicable.
@@ -69,6 +71,15 @@ impl fmt::Display for Value {
             Value::Int(i) => write!(f, "{i}"),
             Value::Bool(b) => write!(f, "{}", if *b { "on" } else { "off" }),
             Value::Str(s) => f.write_str(s),
+            Value::List(vs) => {
+                for (i, v) in vs.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(" ")?;
+                    }
+                    write!(f, "{v}")?;
+                }
+                Ok(())
+            }
             Value::OneOf(vs) => {
                 f.write_str("one of ")?;
                 for (i, v) in vs.iter().enumerate() {
