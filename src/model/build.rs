@@ -1,0 +1,545 @@
+//! Builds the [`Model`] from discovered files: every file is parsed by its
+//! source (in parallel; a panic in one parser becomes a problem for that file
+//! only), then compose services, Dockerfiles, Procfiles and gunicorn configs
+//! are assembled into workloads and app servers.
+
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use rayon::prelude::*;
+
+use super::containerfs::{ContainerFs, normalize_rel};
+use super::{AppServer, Bind, Model, Proxy, Settings, Upstream, UpstreamServer, Workload, WorkloadKind};
+use crate::diag::Problem;
+use crate::discovery::{FileKind, Inventory};
+use crate::origin::Origin;
+use crate::source_map::SourceMap;
+use crate::sources::{compose, dockerfile, dotenv, gunicorn, nginx, procfile, shell, yaml};
+use crate::span::{FileId, Span, Spanned};
+use crate::value::{Millis, Setting, Value};
+
+/// Compose's documented default `stop_grace_period`.
+const COMPOSE_STOP_GRACE_SECS: u64 = 10;
+
+enum Parsed {
+    Nginx(nginx::NginxFacts),
+    Compose(compose::ComposeFile),
+    Dockerfile(dockerfile::Dockerfile),
+    Procfile(Vec<procfile::ProcfileEntry>, Vec<Problem>),
+    Gunicorn(gunicorn::PyConf),
+    /// Recognised; its source arrives in a later version.
+    NotYetRead,
+}
+
+/// Parses every discovered file and assembles the model.
+pub fn build(inv: &Inventory, map: &mut SourceMap) -> Model {
+    let shared: &SourceMap = map;
+    let parsed: Vec<(FileId, FileKind, Parsed)> = inv
+        .files
+        .par_iter()
+        .map(|d| {
+            let result = catch_unwind(AssertUnwindSafe(|| parse_one(shared, d.file, d.kind)));
+            let parsed = result.unwrap_or_else(|_| {
+                Parsed::Procfile(
+                    Vec::new(),
+                    vec![Problem::file(
+                        d.file,
+                        crate::diag::PARSE_ERROR,
+                        "internal error while reading this file (a bug in parity; please report it); the other files were still checked",
+                    )],
+                )
+            });
+            (d.file, d.kind, parsed)
+        })
+        .collect();
+
+    let mut model = Model::default();
+    let mut dockerfiles: HashMap<String, dockerfile::Dockerfile> = HashMap::new();
+    let mut confs: HashMap<String, gunicorn::PyConf> = HashMap::new();
+    let mut composes = Vec::new();
+    let mut procfiles = Vec::new();
+    for (file, _kind, p) in parsed {
+        match p {
+            Parsed::Nginx(facts) => add_nginx(&mut model, shared, file, facts),
+            Parsed::Compose(c) => composes.push((file, c)),
+            Parsed::Dockerfile(d) => {
+                model.problems.extend(d.problems.iter().cloned());
+                dockerfiles.insert(shared.get(file).path.clone(), d);
+            }
+            Parsed::Procfile(entries, problems) => {
+                model.problems.extend(problems);
+                procfiles.push((file, entries));
+            }
+            Parsed::Gunicorn(conf) => {
+                model.problems.extend(conf.problems.iter().cloned());
+                confs.insert(shared.get(file).path.clone(), conf);
+            }
+            Parsed::NotYetRead => {}
+        }
+    }
+    let mut assembler = Assembler {
+        inv,
+        map,
+        confs,
+        model,
+    };
+    for (file, c) in composes {
+        assembler.model.problems.extend(c.problems.iter().cloned());
+        for service in &c.services {
+            assembler.add_compose_service(file, service, &dockerfiles);
+        }
+    }
+    for (file, entries) in procfiles {
+        for entry in &entries {
+            assembler.add_procfile_entry(file, entry);
+        }
+    }
+    assembler.model
+}
+
+fn parse_one(map: &SourceMap, file: FileId, kind: FileKind) -> Parsed {
+    let src = map.get(file);
+    let text: &str = &src.text;
+    match kind {
+        FileKind::Nginx => {
+            let parsed = nginx::parse(file, text);
+            let mut facts = nginx::extract(&parsed);
+            let mut problems = parsed.problems;
+            problems.append(&mut facts.problems);
+            facts.problems = problems;
+            Parsed::Nginx(facts)
+        }
+        FileKind::Compose => {
+            let dir = parent_dir(&src.path);
+            let env_path = join_rel(&dir, ".env");
+            let env: HashMap<String, String> = map
+                .find(&env_path)
+                .map(|f| {
+                    dotenv::parse(f.id, &f.text)
+                        .into_iter()
+                        .map(|l| (l.key, l.value))
+                        .collect()
+                })
+                .unwrap_or_default();
+            Parsed::Compose(compose::parse(file, text, &|k| env.get(k).cloned()))
+        }
+        FileKind::Dockerfile => Parsed::Dockerfile(dockerfile::parse(file, text)),
+        FileKind::Procfile => {
+            let (entries, problems) = procfile::parse(file, text);
+            Parsed::Procfile(entries, problems)
+        }
+        FileKind::GunicornConf => Parsed::Gunicorn(gunicorn::parse_pyconf(file, text)),
+        _ => Parsed::NotYetRead,
+    }
+}
+
+fn add_nginx(model: &mut Model, map: &SourceMap, file: FileId, facts: nginx::NginxFacts) {
+    model.problems.extend(facts.problems);
+    for route in facts.routes {
+        let mut name = String::new();
+        if let Some(sn) = route.server_names.first() {
+            name.push_str(&format!("server {sn}"));
+        } else if let Some(l) = route.listen.first() {
+            name.push_str(&format!("server listening on {l}"));
+        } else {
+            name.push_str("server");
+        }
+        if let Some(loc) = &route.location {
+            name.push_str(&format!(", location {}", loc.value));
+        }
+        let _ = map;
+        model.proxies.push(Proxy {
+            tool: "nginx",
+            file,
+            name,
+            family: route.pass.family.prefix(),
+            target: Spanned::new(route.pass.target.value.clone(), route.pass.target.span),
+            pass_span: route.pass.directive_span,
+            settings: route.settings,
+        });
+    }
+    for up in facts.upstreams {
+        model.upstreams.push(Upstream {
+            file,
+            name: up.name,
+            servers: up
+                .servers
+                .into_iter()
+                .map(|s| UpstreamServer {
+                    host: s.host,
+                    port: s.port,
+                    unix_path: s.unix_path,
+                    span: s.span,
+                })
+                .collect(),
+            settings: up.settings,
+        });
+    }
+}
+
+struct Assembler<'a> {
+    inv: &'a Inventory,
+    map: &'a mut SourceMap,
+    confs: HashMap<String, gunicorn::PyConf>,
+    model: Model,
+}
+
+/// The environment a process starts with: name -> (value, where it was set).
+type Env = BTreeMap<String, (String, Span)>;
+
+impl Assembler<'_> {
+    fn add_compose_service(
+        &mut self,
+        file: FileId,
+        service: &compose::Service,
+        dockerfiles: &HashMap<String, dockerfile::Dockerfile>,
+    ) {
+        let compose_dir = parent_dir(&self.map.get(file).path);
+        let mut hostnames = vec![service.name.value.clone()];
+        for t in service
+            .aliases
+            .iter()
+            .chain(service.container_name.iter())
+            .chain(service.hostname.iter())
+        {
+            hostnames.push(t.value.clone());
+        }
+        let mut settings = Settings::new();
+        let grace = match &service.stop_grace_period {
+            Some((text, Ok(ms))) => Setting::new(Value::Duration(*ms), Origin::File { span: text.span }),
+            Some((text, Err(why))) => {
+                self.model.problems.push(Problem::parse(
+                    text.span,
+                    format!("invalid stop_grace_period `{}`: {why}", text.value),
+                ));
+                Setting::new(Value::Unknown(format!("invalid duration `{}`", text.value)), Origin::File { span: text.span })
+            }
+            None => Setting::new(
+                Value::Duration(Millis::from_secs(COMPOSE_STOP_GRACE_SECS)),
+                Origin::Default {
+                    tool: "docker compose",
+                    versions: "all versions",
+                    anchor: Some(service.name.span),
+                },
+            ),
+        };
+        settings.insert("stop_grace_period", grace);
+        if let Some(sig) = &service.stop_signal {
+            settings.insert(
+                "stop_signal",
+                Setting::new(Value::Str(sig.value.clone()), Origin::File { span: sig.span }),
+            );
+        }
+
+        // The image this service builds, when its Dockerfile is in the repository.
+        let built = service.build.as_ref().and_then(|b| {
+            let context = normalize_rel(&join_rel(&compose_dir, &b.context.value));
+            let df = b
+                .dockerfile
+                .as_ref()
+                .map_or_else(|| "Dockerfile".to_owned(), |d| d.value.clone());
+            let path = normalize_rel(&join_rel(&context, &df));
+            dockerfiles.get(&path).map(|d| (context, d))
+        });
+        let stage = built.and_then(|(_, d)| d.stages.last());
+
+        let workdir = service
+            .working_dir
+            .as_ref()
+            .map(|w| w.value.clone())
+            .or_else(|| stage.and_then(|s| s.workdir.as_ref().map(|w| w.value.clone())))
+            .unwrap_or_else(|| "/".to_owned());
+        let mut fs = ContainerFs::new(&workdir);
+        if let (Some((context, _)), Some(stage)) = (built, stage) {
+            for copy in &stage.copies {
+                if copy.from.is_some() {
+                    continue;
+                }
+                for src in &copy.sources {
+                    let repo = normalize_rel(&join_rel(&context, &src.value));
+                    let dest = copy.dest.value.clone();
+                    // `COPY dir/ /dest/` copies the directory's contents; `COPY file /dest/` keeps the name.
+                    let is_dir_copy = self.inv.all_paths.iter().any(|p| repo.is_empty() || p.starts_with(&format!("{repo}/")));
+                    let target = if !is_dir_copy && dest.ends_with('/') {
+                        format!("{dest}{}", repo.rsplit('/').next().unwrap_or(""))
+                    } else {
+                        dest
+                    };
+                    let how = format!("{} {} {}", if copy.add { "ADD" } else { "COPY" }, src.value, copy.dest.value);
+                    fs.add(&target, &repo, how);
+                }
+            }
+        }
+        for v in &service.volumes {
+            let Some(source) = &v.source else { continue };
+            let s = source.value.as_str();
+            // Only bind mounts of repository paths carry repo files into the container.
+            if s.starts_with('.') || s.starts_with('/') {
+                if s.starts_with('/') {
+                    continue;
+                }
+                let repo = normalize_rel(&join_rel(&compose_dir, s));
+                fs.add(&v.target.value, &repo, format!("volume {}:{}", s, v.target.value));
+            }
+        }
+
+        let mut env = Env::new();
+        if let Some(stage) = stage {
+            for (k, t) in &stage.env {
+                env.insert(k.clone(), (t.value.clone(), t.span));
+            }
+        }
+        for e in &service.environment {
+            if let Some(v) = &e.value {
+                env.insert(e.name.clone(), (v.value.clone(), v.span));
+            }
+        }
+
+        // Effective argv: compose entrypoint/command over the image's.
+        let mut argv: Vec<shell::Word> = Vec::new();
+        let entry_from_service = service.entrypoint.as_ref().filter(|c| !matches!(c, compose::Command::Null));
+        match entry_from_service {
+            Some(c) => argv.extend(compose_words(c, &mut self.model.problems)),
+            None => {
+                if let Some(i) = stage.and_then(|s| s.entrypoint.as_ref()) {
+                    argv.extend(instr_words(i));
+                }
+            }
+        }
+        match service.command.as_ref().filter(|c| !matches!(c, compose::Command::Null)) {
+            Some(c) => argv.extend(compose_words(c, &mut self.model.problems)),
+            None if entry_from_service.is_none() => {
+                if let Some(i) = stage.and_then(|s| s.cmd.as_ref()) {
+                    argv.extend(instr_words(i));
+                }
+            }
+            None => {}
+        }
+
+        let workload_index = self.model.workloads.len();
+        let server = self.add_gunicorn(&argv, &env, &fs, Some(workload_index));
+        self.model.workloads.push(Workload {
+            kind: WorkloadKind::ComposeService,
+            file,
+            name: service.name.clone(),
+            hostnames,
+            settings,
+            image: service.image.as_ref().map(|i| i.value.clone()),
+            server,
+        });
+    }
+
+    fn add_procfile_entry(&mut self, file: FileId, entry: &procfile::ProcfileEntry) {
+        // Procfile commands run through a shell on Heroku-like platforms.
+        let argv = sh_c(&entry.command);
+        let dir = parent_dir(&self.map.get(file).path);
+        let mut fs = ContainerFs::new("/app");
+        fs.add("/app", &dir, "the Procfile's directory is the app root");
+        let workload_index = self.model.workloads.len();
+        let server = self.add_gunicorn(&argv, &Env::new(), &fs, Some(workload_index));
+        if server.is_some() {
+            let mut hostnames = Vec::new();
+            hostnames.push(entry.process.value.clone());
+            self.model.workloads.push(Workload {
+                kind: WorkloadKind::ProcfileProcess,
+                file,
+                name: entry.process.clone(),
+                hostnames,
+                settings: Settings::new(),
+                image: None,
+                server,
+            });
+        }
+    }
+
+    /// Recognises a gunicorn invocation in `argv` and resolves its settings.
+    fn add_gunicorn(
+        &mut self,
+        argv: &[shell::Word],
+        env: &Env,
+        fs: &ContainerFs,
+        workload: Option<usize>,
+    ) -> Option<usize> {
+        let inv = shell::find_invocation(argv, &["gunicorn"])?;
+        let cli = gunicorn::parse_args(&inv.args);
+        let mut env = env.clone();
+        for (k, w) in &inv.env {
+            env.insert(k.clone(), (w.text.clone(), w.span));
+        }
+        let anchor = inv
+            .args
+            .last()
+            .map_or(inv.program.span, |last| inv.program.span.to(last.span));
+        let command_text = self.map.text(anchor).to_owned();
+
+        let mut notes = Vec::new();
+        let mut config_file = None;
+        let explicit = cli
+            .options
+            .iter()
+            .rev()
+            .find(|o| o.name == "config")
+            .and_then(|o| o.value.clone());
+        let cmd_args_word = env.get("GUNICORN_CMD_ARGS").map(|(v, span)| shell::Word::literal(v.clone(), *span));
+
+        // Resolve the config file inside the container to a repository file.
+        let conf_key: Option<String> = match &explicit {
+            Some(path) => {
+                let p = path.text.strip_prefix("file:").unwrap_or(&path.text);
+                let found = self.resolve_in_container(p, fs);
+                match &found {
+                    Some((repo, how)) => notes.push(format!("config file {p} is {repo} ({how})")),
+                    None => notes.push(format!(
+                        "config file {p} does not resolve to a file in the repository; what it sets is unknown"
+                    )),
+                }
+                found.map(|(repo, _)| repo)
+            }
+            None => {
+                let found = self.resolve_in_container("gunicorn.conf.py", fs);
+                match &found {
+                    Some((repo, how)) => notes.push(format!("default ./gunicorn.conf.py is {repo} ({how})")),
+                    None => notes.push("no gunicorn.conf.py reaches the container; gunicorn defaults apply".to_owned()),
+                }
+                found.map(|(repo, _)| repo)
+            }
+        };
+        if let Some(key) = &conf_key {
+            self.ensure_conf(key);
+            config_file = self.map.find(key).map(|f| f.id);
+        }
+        let conf = conf_key.as_ref().and_then(|k| self.confs.get(k));
+        let config = match &explicit {
+            Some(path) => gunicorn::ConfigFile::Explicit { path, conf },
+            None => gunicorn::ConfigFile::Default { conf },
+        };
+        let lookup = |name: &str| env.get(name).cloned();
+        let resolved = gunicorn::resolve(&gunicorn::GunicornInputs {
+            cli: &cli,
+            cmd_args_env: cmd_args_word.as_ref(),
+            config,
+            env: &lookup,
+            anchor,
+        });
+        self.model.problems.extend(resolved.problems.iter().cloned());
+        for (span, msg) in &cli.errors {
+            self.model.problems.push(Problem::parse(*span, format!("gunicorn would refuse this command line: {msg}")));
+        }
+        let binds = binds_of(resolved.settings.get("bind"));
+        let index = self.model.servers.len();
+        self.model.servers.push(AppServer {
+            kind: "gunicorn",
+            workload,
+            command: Spanned::new(command_text, anchor),
+            settings: resolved.settings,
+            binds,
+            config_file,
+            unknown_settings: resolved.unknown_names,
+            notes,
+        });
+        Some(index)
+    }
+
+    fn resolve_in_container(&self, path: &str, fs: &ContainerFs) -> Option<(String, String)> {
+        fs.resolve(path, &self.inv.all_paths)
+    }
+
+    /// Parses a gunicorn config file that discovery did not classify by name.
+    fn ensure_conf(&mut self, repo_path: &str) {
+        if self.confs.contains_key(repo_path) {
+            return;
+        }
+        if let Some(id) = self.inv.load_extra(self.map, repo_path) {
+            let text = self.map.get(id).text.clone();
+            let conf = catch_unwind(AssertUnwindSafe(|| gunicorn::parse_pyconf(id, &text)));
+            if let Ok(conf) = conf {
+                self.model.problems.extend(conf.problems.iter().cloned());
+                self.confs.insert(repo_path.to_owned(), conf);
+            }
+        }
+    }
+}
+
+fn binds_of(setting: Option<&Setting>) -> Option<Vec<Bind>> {
+    let setting = setting?;
+    let strs: Vec<&Value> = match &setting.value {
+        Value::List(items) => items.iter().collect(),
+        Value::Str(_) => vec![&setting.value],
+        _ => return None,
+    };
+    let mut out = Vec::new();
+    for v in strs {
+        match v {
+            Value::Str(s) => out.push(Bind::parse_gunicorn(s)),
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
+/// Words of a compose `command`/`entrypoint`: the string form is split like a
+/// shell would split it (compose does not run a shell), the list form is used as is.
+fn compose_words(c: &compose::Command, problems: &mut Vec<Problem>) -> Vec<shell::Word> {
+    match c {
+        compose::Command::Shell(text) => match shell::split_words(&text.value, &|r| text.span_of(r)) {
+            Ok(w) => w,
+            Err(e) => {
+                problems.push(Problem::parse(e.span, e.message));
+                Vec::new()
+            }
+        },
+        compose::Command::Exec(items) => items.iter().map(text_word).collect(),
+        compose::Command::Null => Vec::new(),
+    }
+}
+
+/// Words of a Dockerfile CMD/ENTRYPOINT: exec form as is, shell form run by `/bin/sh -c`.
+fn instr_words(i: &dockerfile::Instr) -> Vec<shell::Word> {
+    match i {
+        dockerfile::Instr::Exec(items) => items.iter().map(text_word).collect(),
+        dockerfile::Instr::Shell(text) => sh_c(text),
+    }
+}
+
+/// `/bin/sh -c TEXT`: how shell-form commands run.
+fn sh_c(text: &yaml::Text) -> Vec<shell::Word> {
+    let at = Span::new(text.span.file, text.span.start as usize, text.span.start as usize);
+    vec![
+        shell::Word::literal("/bin/sh".to_owned(), at),
+        shell::Word::literal("-c".to_owned(), at),
+        text_word(text),
+    ]
+}
+
+fn text_word(t: &yaml::Text) -> shell::Word {
+    shell::Word::mapped(t.value.clone(), &|r: Range<usize>| t.span_of(r))
+}
+
+fn parent_dir(path: &str) -> String {
+    path.rsplit_once('/').map_or(String::new(), |(d, _)| d.to_owned())
+}
+
+fn join_rel(dir: &str, rel: &str) -> String {
+    if dir.is_empty() {
+        rel.to_owned()
+    } else {
+        format!("{dir}/{rel}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gunicorn_bind_forms() {
+        assert_eq!(Bind::parse_gunicorn("0.0.0.0:8000").port, Some(8000));
+        assert_eq!(Bind::parse_gunicorn(":8000").host, "");
+        assert!(Bind::parse_gunicorn("127.0.0.1:8000").is_loopback());
+        assert_eq!(Bind::parse_gunicorn("[::]:9000").port, Some(9000));
+        assert_eq!(Bind::parse_gunicorn("unix:/tmp/g.sock").unix_path.as_deref(), Some("/tmp/g.sock"));
+        // gunicorn reads a bare number as a host name and keeps the default port.
+        assert_eq!(Bind::parse_gunicorn("8000").host, "8000");
+    }
+}

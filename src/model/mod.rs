@@ -1,0 +1,174 @@
+//! Model: the normalised pieces of request paths, built from the sources'
+//! facts. Every setting carries its value and origin ([`Setting`]).
+//!
+//! - [`Proxy`]: a caller hop (an nginx location that forwards upstream);
+//! - [`Upstream`]: a named group of servers a proxy may forward to;
+//! - [`Workload`]: where a process runs (a compose service);
+//! - [`AppServer`]: an app-server instance (gunicorn) with resolved settings.
+//!
+//! Linking them is the next stage ([`crate::link`]).
+
+mod build;
+mod containerfs;
+
+use std::collections::BTreeMap;
+
+pub use build::build;
+pub use containerfs::ContainerFs;
+
+use crate::diag::Problem;
+use crate::span::{FileId, Span, Spanned};
+use crate::value::Setting;
+
+/// Settings by their tool-independent name (`read_timeout`, `timeout`, ...).
+pub type Settings = BTreeMap<&'static str, Setting>;
+
+/// Everything the sources established, ready to link.
+#[derive(Debug, Default)]
+pub struct Model {
+    pub proxies: Vec<Proxy>,
+    pub upstreams: Vec<Upstream>,
+    pub workloads: Vec<Workload>,
+    pub servers: Vec<AppServer>,
+    pub problems: Vec<Problem>,
+}
+
+/// One nginx location (or server, or `if`) that forwards requests upstream.
+#[derive(Debug, Clone)]
+pub struct Proxy {
+    pub tool: &'static str,
+    pub file: FileId,
+    /// Human name, e.g. `server example.com, location /`.
+    pub name: String,
+    /// `proxy`, `uwsgi`, `fastcgi`, `grpc`, `scgi` or `memcached`.
+    pub family: &'static str,
+    /// The `*_pass` argument as written.
+    pub target: Spanned<String>,
+    /// The whole `*_pass` directive.
+    pub pass_span: Span,
+    pub settings: Settings,
+}
+
+/// A server line of an `upstream` block.
+#[derive(Debug, Clone)]
+pub struct UpstreamServer {
+    pub host: String,
+    pub port: Option<u16>,
+    pub unix_path: Option<String>,
+    pub span: Span,
+}
+
+/// An nginx `upstream` block.
+#[derive(Debug, Clone)]
+pub struct Upstream {
+    pub file: FileId,
+    pub name: Spanned<String>,
+    pub servers: Vec<UpstreamServer>,
+    pub settings: Settings,
+}
+
+/// Where a workload is defined.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkloadKind {
+    ComposeService,
+    /// A Procfile process type (Heroku and compatible platforms).
+    ProcfileProcess,
+}
+
+impl WorkloadKind {
+    #[must_use]
+    pub fn orchestrator(self) -> &'static str {
+        match self {
+            WorkloadKind::ComposeService => "compose",
+            WorkloadKind::ProcfileProcess => "procfile",
+        }
+    }
+}
+
+/// A unit that runs processes: a compose service.
+#[derive(Debug, Clone)]
+pub struct Workload {
+    pub kind: WorkloadKind,
+    pub file: FileId,
+    pub name: Spanned<String>,
+    /// Names other containers reach it by (service name, aliases, container_name, hostname).
+    pub hostnames: Vec<String>,
+    /// `stop_grace_period`, `stop_signal`.
+    pub settings: Settings,
+    pub image: Option<String>,
+    /// The app server this workload runs, if one was recognised.
+    pub server: Option<usize>,
+}
+
+/// A listening address of an app server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bind {
+    /// Host part (`0.0.0.0`, `127.0.0.1`, empty for all interfaces).
+    pub host: String,
+    pub port: Option<u16>,
+    pub unix_path: Option<String>,
+}
+
+impl Bind {
+    /// True for addresses only reachable from inside the same container.
+    #[must_use]
+    pub fn is_loopback(&self) -> bool {
+        matches!(self.host.as_str(), "127.0.0.1" | "localhost" | "::1" | "[::1]")
+            || self.host.starts_with("127.")
+    }
+
+    /// Parses gunicorn's bind syntax: `HOST:PORT`, `:PORT`, `[::]:PORT`, `unix:PATH`.
+    /// A bare `8000` is a host named `8000` for gunicorn (port default 8000).
+    #[must_use]
+    pub fn parse_gunicorn(s: &str) -> Bind {
+        if let Some(path) = s.strip_prefix("unix:") {
+            return Bind {
+                host: String::new(),
+                port: None,
+                unix_path: Some(path.to_owned()),
+            };
+        }
+        if s.starts_with("fd://") {
+            return Bind {
+                host: s.to_owned(),
+                port: None,
+                unix_path: None,
+            };
+        }
+        let (host, port) = if let Some(rest) = s.strip_prefix('[') {
+            match rest.split_once(']') {
+                Some((h, p)) => (h.to_owned(), p.strip_prefix(':').and_then(|p| p.parse().ok())),
+                None => (s.to_owned(), None),
+            }
+        } else {
+            match s.rsplit_once(':') {
+                Some((h, p)) => (h.to_owned(), p.parse().ok()),
+                None => (s.to_owned(), Some(8000)),
+            }
+        };
+        Bind {
+            host,
+            port,
+            unix_path: None,
+        }
+    }
+}
+
+/// An app-server process with its resolved settings.
+#[derive(Debug, Clone)]
+pub struct AppServer {
+    /// `gunicorn` (more kinds arrive with later sources).
+    pub kind: &'static str,
+    pub workload: Option<usize>,
+    /// The invocation (program word .. last argument); defaults point here.
+    pub command: Spanned<String>,
+    pub settings: Settings,
+    /// Listening addresses; `None` when they cannot be determined.
+    pub binds: Option<Vec<Bind>>,
+    /// The config file that was read, if any.
+    pub config_file: Option<FileId>,
+    /// Names a config file sets that the server ignores (miscased, misspelt).
+    pub unknown_settings: Vec<Spanned<String>>,
+    /// Facts worth telling the user (e.g. "no gunicorn.conf.py reaches the container").
+    pub notes: Vec<String>,
+}

@@ -1,0 +1,162 @@
+//! Evaluating policies over the linked model and turning true (or undecidable)
+//! conditions into findings that point at both ends.
+
+use super::expr::{self, Truth, ValueEnv};
+use super::fields::{Ctx, Subject};
+use super::Policy;
+use crate::finding::{Finding, Label, Severity};
+use crate::link::Links;
+use crate::model::Model;
+use crate::source_map::SourceMap;
+use crate::value::Value;
+
+struct Scope<'a> {
+    ctx: &'a Ctx<'a>,
+    policy: &'a Policy,
+}
+
+impl ValueEnv for Scope<'_> {
+    fn field(&self, path: &str) -> Value {
+        self.ctx.lookup(path).value
+    }
+    fn field_is_default(&self, path: &str) -> bool {
+        self.ctx.lookup(path).origin.is_default()
+    }
+    fn param(&self, name: &str) -> Value {
+        self.policy
+            .params
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| Value::Unknown(format!("no parameter `{name}`")))
+    }
+}
+
+/// Evaluates every policy over every subject it applies to.
+#[must_use]
+pub fn evaluate(policies: &[Policy], model: &Model, links: &Links, map: &SourceMap) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for policy in policies {
+        match policy.applies_to {
+            Subject::Hop => {
+                for hop in &links.hops {
+                    let ctx = Ctx {
+                        proxy: model.proxies.get(hop.proxy),
+                        app: &model.servers[hop.server],
+                        container: model.workloads.get(hop.workload),
+                        weak: hop.weak.then_some(hop.reason.as_str()),
+                    };
+                    evaluate_one(policy, &ctx, map, &mut out);
+                }
+            }
+            Subject::Workload => {
+                for w in &model.workloads {
+                    let Some(si) = w.server else { continue };
+                    let ctx = Ctx {
+                        proxy: None,
+                        app: &model.servers[si],
+                        container: Some(w),
+                        weak: None,
+                    };
+                    evaluate_one(policy, &ctx, map, &mut out);
+                }
+            }
+        }
+    }
+    out
+}
+
+fn evaluate_one(policy: &Policy, ctx: &Ctx<'_>, map: &SourceMap, out: &mut Vec<Finding>) {
+    let scope = Scope { ctx, policy };
+    match expr::eval_bool(&policy.when, &scope) {
+        Truth::False => {}
+        Truth::True => out.push(finding(policy, ctx, map, None)),
+        Truth::Unknown { fields } => out.push(finding(policy, ctx, map, Some(&fields))),
+    }
+}
+
+/// Renders a template placeholder: a field's value, `<field>.origin`, or a parameter.
+fn placeholder(policy: &Policy, ctx: &Ctx<'_>, map: &SourceMap, path: &str) -> String {
+    if let Some(base) = path.strip_suffix(".origin") {
+        return ctx.lookup(base).origin.describe(map);
+    }
+    if path.contains('.') {
+        return ctx.lookup(path).value.to_string();
+    }
+    policy
+        .params
+        .get(path)
+        .map_or_else(|| format!("{{{path}}}"), ToString::to_string)
+}
+
+fn finding(policy: &Policy, ctx: &Ctx<'_>, map: &SourceMap, unknown: Option<&[String]>) -> Finding {
+    let render = |t: &expr::Template| expr::render(t, &|p: &str| placeholder(policy, ctx, map, p));
+    let label_text = |field: &str| -> String {
+        policy
+            .labels
+            .iter()
+            .find(|(f, _)| f == field)
+            .map_or_else(
+                || {
+                    let s = ctx.lookup(field);
+                    format!("{field} = {} ({})", s.value, s.origin.describe(map))
+                },
+                |(_, t)| render(t),
+            )
+    };
+    let primary_setting = ctx.lookup(&policy.primary);
+    let primary = Label {
+        span: primary_setting.origin.span().unwrap_or_else(|| ctx.anchor()),
+        text: label_text(&policy.primary),
+    };
+    let mut related: Vec<Label> = Vec::new();
+    for (field, _) in &policy.labels {
+        if field == &policy.primary {
+            continue;
+        }
+        let Some(span) = ctx.lookup(field).origin.span() else { continue };
+        if span == primary.span || related.iter().any(|l| l.span == span) {
+            continue;
+        }
+        related.push(Label { span, text: label_text(field) });
+    }
+
+    let mut message = render(&policy.message);
+    let mut help = render(&policy.help);
+    let mut severity = policy.severity;
+    if let Some(fields) = unknown {
+        severity = Severity::Info;
+        let reasons: Vec<String> = fields
+            .iter()
+            .map(|f| {
+                let s = ctx.lookup(f);
+                match &s.value {
+                    Value::Unknown(why) => format!("{f} is unknown: {why}"),
+                    other => format!("{f} is {other}"),
+                }
+            })
+            .collect();
+        message = format!(
+            "could not decide {} ({}): {}",
+            policy.id,
+            policy.summary.trim_end_matches('.'),
+            reasons.join("; ")
+        );
+        help = format!(
+            "parity cannot see this value, so it does not guess. Check it by hand, or make it visible (commit the file, set the variable in the deployment). If the rule holds: {help}"
+        );
+    }
+    if let Some(reason) = ctx.weak {
+        message.push_str(&format!(" [weak link: {reason}]"));
+    }
+    Finding {
+        rule: policy.id.clone(),
+        name: policy.name.clone(),
+        severity,
+        message,
+        help,
+        primary,
+        related,
+        docs: policy.docs.clone(),
+        suppressed: None,
+    }
+}
