@@ -1,0 +1,128 @@
+//! Every fixture scenario under tests/fixtures/<scenario>/ is run through the whole
+//! pipeline and snapshotted in every output format (insta). The fixtures are real
+//! repository layouts.
+
+use std::path::{Path, PathBuf};
+
+use parity::cli::{Analysis, RunOptions, analyze};
+use parity::report::{self, Format, Report};
+
+const SCENARIOS: &[&str] = &[
+    "compose-gunicorn-default-timeout",
+    "compose-gunicorn-cli-timeout-above-proxy",
+    "compose-gunicorn-cli-timeout-below-proxy",
+    "compose-gthread-worker",
+    "compose-gevent-worker",
+    "compose-gunicorn-conf-fixed",
+    "compose-gunicorn-config-not-in-repo",
+    "compose-port-mismatch-not-linked",
+    "parse-error-does-not-hide-findings",
+];
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+}
+
+fn run(path: &Path) -> Analysis {
+    analyze(&[path.to_path_buf()], &RunOptions::default()).expect("the scan runs")
+}
+
+fn render(a: &Analysis, format: Format) -> String {
+    let rep = Report {
+        map: &a.map,
+        findings: &a.findings,
+        problems: &a.problems,
+        files_scanned: a.files_scanned,
+        tool_version: "[version]",
+        color: false,
+    };
+    let mut out = Vec::new();
+    report::render(format, &rep, &mut out).expect("rendering to memory cannot fail");
+    String::from_utf8(out).expect("reports are UTF-8")
+}
+
+#[test]
+fn scenarios_in_every_format() {
+    for name in SCENARIOS {
+        let a = run(&fixture(name));
+        insta::with_settings!({ snapshot_suffix => "human", prepend_module_to_snapshot => false }, {
+            insta::assert_snapshot!(format!("{name}"), render(&a, Format::Human));
+        });
+        insta::with_settings!({ snapshot_suffix => "json", prepend_module_to_snapshot => false }, {
+            insta::assert_snapshot!(format!("{name}"), render(&a, Format::Json));
+        });
+    }
+}
+
+fn rules_of(a: &Analysis) -> Vec<(String, String)> {
+    a.findings
+        .iter()
+        .map(|f| (f.rule.clone(), f.severity.as_str().to_owned()))
+        .collect()
+}
+
+#[test]
+fn the_incident_is_caught_with_both_files_named() {
+    let a = run(&fixture("compose-gunicorn-default-timeout"));
+    let t001 = a.findings.iter().find(|f| f.rule == "PAR-T001").expect("PAR-T001 fires");
+    assert_eq!(t001.severity.as_str(), "error");
+    assert_eq!(a.map.get(t001.primary.span.file).path, "nginx.conf");
+    assert_eq!(a.map.text(t001.primary.span), "proxy_read_timeout 300s");
+    let related: Vec<_> = t001.related.iter().map(|l| a.map.get(l.span.file).path.as_str()).collect();
+    assert_eq!(related, ["docker-compose.yml"]);
+    assert!(t001.message.contains("5m") && t001.message.contains("30s"), "{}", t001.message);
+    assert!(t001.message.contains("gunicorn default"), "{}", t001.message);
+    assert!(rules_of(&a).contains(&("PAR-S004".into(), "warning".into())));
+}
+
+#[test]
+fn non_sync_workers_give_no_t001() {
+    for name in ["compose-gthread-worker", "compose-gevent-worker"] {
+        let a = run(&fixture(name));
+        assert!(
+            a.findings.iter().all(|f| f.rule != "PAR-T001"),
+            "{name}: {:?}",
+            rules_of(&a)
+        );
+    }
+}
+
+#[test]
+fn a_config_file_outside_the_repo_is_undecided_not_guessed() {
+    let a = run(&fixture("compose-gunicorn-config-not-in-repo"));
+    let t001: Vec<_> = a.findings.iter().filter(|f| f.rule == "PAR-T001").collect();
+    assert_eq!(t001.len(), 1, "{:?}", rules_of(&a));
+    assert_eq!(t001[0].severity.as_str(), "info");
+    assert!(t001[0].message.starts_with("could not decide"), "{}", t001[0].message);
+}
+
+#[test]
+fn a_port_mismatch_is_not_linked() {
+    let a = run(&fixture("compose-port-mismatch-not-linked"));
+    assert!(a.links.hops.is_empty());
+    assert!(
+        a.links.unlinked.iter().any(|u| u.reason.contains("not port 8000")),
+        "{:?}",
+        a.links.unlinked
+    );
+    assert!(a.findings.iter().all(|f| f.rule != "PAR-T001"));
+}
+
+#[test]
+fn a_broken_file_is_a_problem_and_hides_nothing() {
+    let a = run(&fixture("parse-error-does-not-hide-findings"));
+    assert!(a.problems.iter().any(|p| p.code == "PAR-E001" && a.map.get(p.file).path == "nginx/broken.conf"));
+    assert!(a.findings.iter().any(|f| f.rule == "PAR-T001"));
+}
+
+#[test]
+fn the_bundled_examples_behave_as_their_readmes_say() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let broken = run(&root.join("django-compose"));
+    let t001 = broken.findings.iter().find(|f| f.rule == "PAR-T001").expect("the incident is found");
+    let r = broken.map.region(t001.primary.span);
+    assert_eq!((broken.map.get(t001.primary.span.file).path.as_str(), r.start.line, r.start.column), ("nginx/default.conf", 33, 9));
+    let fixed = run(&root.join("django-compose-fixed"));
+    assert!(fixed.findings.is_empty(), "{:?}", rules_of(&fixed));
+    assert!(fixed.problems.is_empty(), "{:?}", fixed.problems);
+}
