@@ -84,12 +84,21 @@ where
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
-            let _ = write!(err, "{}", e.render().ansi());
             return match e.kind() {
-                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
-                    ExitStatus::Clean
+                clap::error::ErrorKind::DisplayHelp
+                | clap::error::ErrorKind::DisplayVersion
+                | clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+                    let _ = write!(out, "{}", e.render());
+                    if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                        ExitStatus::ToolError
+                    } else {
+                        ExitStatus::Clean
+                    }
                 }
-                _ => ExitStatus::ToolError,
+                _ => {
+                    let _ = write!(err, "{}", e.render());
+                    ExitStatus::ToolError
+                }
             };
         }
     };
