@@ -2,6 +2,7 @@
 
 mod check;
 pub mod exit;
+mod model_cmd;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -27,6 +28,25 @@ pub struct Cli {
 pub enum Command {
     /// Scan paths and report disagreements.
     Check(CheckArgs),
+    /// Show the request paths parity rebuilt: every hop, setting, origin and link.
+    Model(ModelArgs),
+}
+
+/// Output format of `parity model`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ModelFormat {
+    Json,
+    /// Graphviz: `parity model --format dot | dot -Tsvg > paths.svg`.
+    Dot,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ModelArgs {
+    /// Files or directories to scan.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = ModelFormat::Json)]
+    pub format: ModelFormat,
 }
 
 /// Threshold for a failing exit status.
@@ -104,6 +124,31 @@ where
     };
     match cli.command {
         Command::Check(args) => run_check(&args, out, err),
+        Command::Model(args) => run_model(&args, out, err),
+    }
+}
+
+fn run_model(args: &ModelArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitStatus {
+    let analysis = match analyze(&args.paths, &RunOptions::default()) {
+        Ok(a) => a,
+        Err(e) => {
+            let _ = writeln!(err, "parity: {e}");
+            return ExitStatus::ToolError;
+        }
+    };
+    let written = match args.format {
+        ModelFormat::Json => serde_json::to_writer_pretty(&mut *out, &model_cmd::to_json(&analysis))
+            .map_err(std::io::Error::other)
+            .and_then(|()| writeln!(out)),
+        ModelFormat::Dot => model_cmd::write_dot(&analysis, out),
+    };
+    match written {
+        Ok(()) => ExitStatus::Clean,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitStatus::Clean,
+        Err(e) => {
+            let _ = writeln!(err, "parity: cannot write output: {e}");
+            ExitStatus::ToolError
+        }
     }
 }
 
