@@ -381,7 +381,7 @@ impl Assembler<'_> {
             .rev()
             .find(|o| o.name == "config")
             .and_then(|o| o.value.clone());
-        let cmd_args_word = env.get("GUNICORN_CMD_ARGS").map(|(v, span)| shell::Word::literal(v.clone(), *span));
+        let cmd_args_word = env.get("GUNICORN_CMD_ARGS").map(|(v, span)| shell::Word::new(v.clone(), *span));
 
         // Resolve the config file inside the container to a repository file.
         let conf_key: Option<String> = match &explicit {
@@ -506,14 +506,14 @@ fn instr_words(i: &dockerfile::Instr) -> Vec<shell::Word> {
 fn sh_c(text: &yaml::Text) -> Vec<shell::Word> {
     let at = Span::new(text.span.file, text.span.start as usize, text.span.start as usize);
     vec![
-        shell::Word::literal("/bin/sh".to_owned(), at),
-        shell::Word::literal("-c".to_owned(), at),
+        shell::Word::new("/bin/sh".to_owned(), at),
+        shell::Word::new("-c".to_owned(), at),
         text_word(text),
     ]
 }
 
 fn text_word(t: &yaml::Text) -> shell::Word {
-    shell::Word::mapped(t.value.clone(), &|r: Range<usize>| t.span_of(r))
+    shell::Word::from_mapped(&t.value, &|r: Range<usize>| t.span_of(r))
 }
 
 fn parent_dir(path: &str) -> String {
