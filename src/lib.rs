@@ -17,4 +17,5 @@ pub mod source_map;
 pub mod span;
 pub mod value;
 
+pub mod policy;
 pub mod sources;
