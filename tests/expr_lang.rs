@@ -401,6 +401,19 @@ fn bad_durations_are_errors() {
         17..19,
         Some("`30ms`"),
     );
+    assert_perr(
+        "x > 1m 30s",
+        "unexpected `30s` after the duration `1m`",
+        7..10,
+        Some("`1m30s`"),
+    );
+    assert_perr("x > 1m 30", "unexpected `30`", 7..9, Some("operator"));
+    assert_perr(
+        "is_set app.x",
+        "unexpected `app` after `is_set`",
+        7..10,
+        Some("`is_set(app.x)`"),
+    );
     assert_perr("9999999999999999999999d", "duration too large", 0..23, None);
     assert_perr("106751991168d", "duration too large", 0..13, None);
     assert_eq!(duration_ms("106751991167d"), 9_223_372_036_828_800_000);
@@ -439,6 +452,18 @@ fn bad_structure_is_an_error_at_the_right_place() {
         Some("`app.timeout`"),
     );
     assert_perr("a # b", "unexpected `#`", 2..3, None);
+    assert_perr(
+        "a <\u{a0}b",
+        "found U+00A0 (an invisible character)",
+        3..5,
+        None,
+    );
+    assert_perr(
+        "a\u{a0}< b",
+        "unexpected U+00A0 (an invisible character)",
+        1..3,
+        None,
+    );
 }
 
 #[test]
@@ -697,8 +722,8 @@ fn parser_never_panics_and_round_trips() {
             Ok(e) => {
                 accepted += 1;
                 assert!(e.span.end <= src.len());
-                for (_, span) in fields(&e) {
-                    assert!(src.get(span).is_some());
+                for (name, span) in fields(&e) {
+                    assert_eq!(src.get(span), Some(name.as_str()), "{src:?}");
                 }
                 // Checking and evaluating never panic either, whatever the types.
                 let _ = check(&e, &env);
@@ -719,8 +744,8 @@ fn parser_never_panics_and_round_trips() {
         match parse_template(&src) {
             Ok(t) => {
                 let _ = render(&t, &vals);
-                for (_, span) in template_fields(&t) {
-                    assert!(src.get(span).is_some());
+                for (name, span) in template_fields(&t) {
+                    assert_eq!(src.get(span), Some(name.as_str()), "{src:?}");
                 }
             }
             Err(err) => assert_span_ok(&src, &err),

@@ -174,6 +174,16 @@ fn next_token(i: &str) -> &str {
     i.get(..len).unwrap_or("")
 }
 
+/// A token for a message: `` `x` ``, or a description of an invisible character.
+fn describe(tok: &str) -> String {
+    match tok.chars().next() {
+        Some(c) if c.is_whitespace() || c.is_control() => {
+            format!("U+{:04X} (an invisible character)", u32::from(c))
+        }
+        _ => format!("`{tok}`"),
+    }
+}
+
 fn failure(err: ExprError) -> nom::Err<PErr> {
     nom::Err::Failure(PErr::Ours(Box::new(err)))
 }
@@ -638,37 +648,52 @@ impl<'s> Parser<'s> {
         if tok == "]" && closer.is_none() {
             return ExprError::new("unmatched `]`", span);
         }
-        // `30 s`: a unit separated from its number.
         let before = self
             .src
-            .get(..at - self.base)
+            .get(..at.saturating_sub(self.base))
             .unwrap_or("")
             .trim_end_matches(char::is_whitespace);
-        let number: String = before
-            .chars()
-            .rev()
-            .take_while(char::is_ascii_digit)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect();
-        let prev_is_number = !number.is_empty()
-            && !before
-                .get(..before.len() - number.len())
-                .unwrap_or("")
-                .ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == '.');
+        // The word (letters, digits, `_`, `.`) just before the unexpected token.
+        let prev_start = before
+            .rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
+            .map_or(0, |k| k + 1);
+        let prev = before.get(prev_start..).unwrap_or("");
+        let prev_is_number = !prev.is_empty() && prev.chars().all(|c| c.is_ascii_digit());
+        let prev_is_duration = prev.starts_with(|c: char| c.is_ascii_digit());
+        // `30 s`: a unit separated from its number.
         if prev_is_number && UNITS.iter().any(|(u, _)| *u == tok) {
             return ExprError::new(
-                format!("unexpected `{tok}` after the number `{number}`"),
+                format!("unexpected `{tok}` after the number `{prev}`"),
                 span,
             )
-            .with_help(format!("write durations without a space: `{number}{tok}`"));
+            .with_help(format!("write durations without a space: `{prev}{tok}`"));
+        }
+        // `1m 30s`: a duration split by a space.
+        if prev_is_duration
+            && !prev_is_number
+            && tok.starts_with(|c: char| c.is_ascii_digit())
+            && tok.contains(|c: char| c.is_ascii_alphabetic())
+        {
+            return ExprError::new(
+                format!("unexpected `{tok}` after the duration `{prev}`"),
+                span,
+            )
+            .with_help(format!("write durations without spaces: `{prev}{tok}`"));
+        }
+        // `is_set app.x`: a function used without parentheses.
+        if Func::from_name(prev).is_some() && tok.starts_with(is_ident_start) {
+            let arg = rest
+                .chars()
+                .take_while(|c| is_ident_char(*c) || *c == '.')
+                .collect::<String>();
+            return ExprError::new(format!("unexpected `{tok}` after `{prev}`"), span)
+                .with_help(format!("call functions with parentheses: `{prev}({arg})`"));
         }
         let expected = match closer {
             Some(c) => format!("an operator or `{c}`"),
             None => "an operator such as `and`, `or`, `==`, `<` or `+`".to_owned(),
         };
-        ExprError::new(format!("unexpected `{tok}`"), span)
+        ExprError::new(format!("unexpected {}", describe(tok)), span)
             .with_help(format!("expected {expected}"))
     }
 }
@@ -774,7 +799,7 @@ fn not_a_value(i: &str, start: usize) -> nom::Err<PErr> {
     let span = start..start + tok.len();
     let err = match tok {
         ")" | "]" | "," => ExprError::new(format!("expected a value before `{tok}`"), span),
-        _ => ExprError::new(format!("expected a value, found `{tok}`"), span),
+        _ => ExprError::new(format!("expected a value, found {}", describe(tok)), span),
     };
     failure(err.with_help(
         "a value is a number, a duration such as `30s`, a string, a field such as \
