@@ -17,4 +17,11 @@ pub mod source_map;
 pub mod span;
 pub mod value;
 
+pub mod cli;
+pub mod discovery;
+pub mod finding;
+pub mod link;
+pub mod model;
+pub mod policy;
+pub mod report;
 pub mod sources;

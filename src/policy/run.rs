@@ -15,6 +15,27 @@ struct Scope<'a> {
     policy: &'a Policy,
 }
 
+/// Templates read `<field>.origin` as a field too: it renders where the value came from.
+struct TemplateScope<'a> {
+    scope: &'a Scope<'a>,
+    map: &'a SourceMap,
+}
+
+impl ValueEnv for TemplateScope<'_> {
+    fn field(&self, path: &str) -> Value {
+        match path.strip_suffix(".origin") {
+            Some(base) => Value::Str(self.scope.ctx.lookup(base).origin.describe(self.map)),
+            None => self.scope.field(path),
+        }
+    }
+    fn field_is_default(&self, path: &str) -> bool {
+        self.scope.field_is_default(path)
+    }
+    fn param(&self, name: &str) -> Value {
+        self.scope.param(name)
+    }
+}
+
 impl ValueEnv for Scope<'_> {
     fn field(&self, path: &str) -> Value {
         self.ctx.lookup(path).value
@@ -74,22 +95,10 @@ fn evaluate_one(policy: &Policy, ctx: &Ctx<'_>, map: &SourceMap, out: &mut Vec<F
     }
 }
 
-/// Renders a template placeholder: a field's value, `<field>.origin`, or a parameter.
-fn placeholder(policy: &Policy, ctx: &Ctx<'_>, map: &SourceMap, path: &str) -> String {
-    if let Some(base) = path.strip_suffix(".origin") {
-        return ctx.lookup(base).origin.describe(map);
-    }
-    if path.contains('.') {
-        return ctx.lookup(path).value.to_string();
-    }
-    policy
-        .params
-        .get(path)
-        .map_or_else(|| format!("{{{path}}}"), ToString::to_string)
-}
-
 fn finding(policy: &Policy, ctx: &Ctx<'_>, map: &SourceMap, unknown: Option<&[String]>) -> Finding {
-    let render = |t: &expr::Template| expr::render(t, &|p: &str| placeholder(policy, ctx, map, p));
+    let scope = Scope { ctx, policy };
+    let tscope = TemplateScope { scope: &scope, map };
+    let render = |t: &expr::Template| expr::render(t, &tscope);
     let label_text = |field: &str| -> String {
         policy
             .labels
