@@ -1,3 +1,7 @@
 //! Sources: one module per input format, each turning text into spanned facts.
-//! A source knows nothing of the other sources, the model or any output format.
+//! A source knows nothing of the other sources, the model or any output format;
+//! shared syntax (YAML, shell words, `.env`) lives in its own module here.
+
 pub mod dotenv;
+pub mod gunicorn;
+pub mod shell;
