@@ -1,0 +1,1 @@
+//! Routes (locations with a `*_pass`) and upstream blocks with effective values.
