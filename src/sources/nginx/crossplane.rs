@@ -10,6 +10,7 @@
 //! - an error that stops crossplane's lexer (unbalanced braces, end of file
 //!   inside a directive, an unterminated string or Lua block) leaves `parsed`
 //!   empty and ends the error list;
+//! - a directive ended by `}` instead of `;` is reported and left out;
 //! - each error reads `"<message> in <file>:<line>"`.
 //!
 //! Known differences, where parity follows nginx: parity also reports errors
@@ -23,7 +24,7 @@ use serde_json::{Map, Value, json};
 
 use crate::span::Span;
 
-use super::{Directive, NginxFile};
+use super::{Directive, NginxFile, SyntaxErrorKind};
 
 /// crossplane's payload for one file parsed on its own. `path` is the file
 /// name as it should appear in the output; `line_of` gives the 1-based line
@@ -45,10 +46,22 @@ pub fn single_file_json(
             break;
         }
     }
+    // crossplane drops a directive its analyzer rejects ("not terminated by ;").
+    let dropped: Vec<Span> = parsed
+        .syntax_errors
+        .iter()
+        .filter(|e| e.kind == SyntaxErrorKind::NotTerminated)
+        .map(|e| e.report_span)
+        .collect();
+    let ctx = Ctx {
+        include_comments,
+        line_of,
+        dropped: &dropped,
+    };
     let items = if fatal {
         Vec::new()
     } else {
-        block_json(&parsed.directives, include_comments, line_of)
+        block_json(&parsed.directives, &ctx)
     };
     let status = if errors.is_empty() { "ok" } else { "failed" };
     let file_errors: Vec<Value> = errors
@@ -71,11 +84,15 @@ pub fn single_file_json(
     })
 }
 
-fn block_json(
-    items: &[Directive],
+struct Ctx<'a> {
     include_comments: bool,
-    line_of: &dyn Fn(Span) -> u32,
-) -> Vec<Value> {
+    line_of: &'a dyn Fn(Span) -> u32,
+    /// Name spans of directives crossplane leaves out.
+    dropped: &'a [Span],
+}
+
+fn block_json(items: &[Directive], ctx: &Ctx<'_>) -> Vec<Value> {
+    let line_of = ctx.line_of;
     let mut out = Vec::new();
     // The last directive, whose argument list may contain the comments that follow it.
     let mut host: Option<&Directive> = None;
@@ -84,7 +101,7 @@ fn block_json(
             let in_args = host.is_some_and(|h| {
                 d.name_span.start > h.name_span.start && d.name_span.start < h.full_span.end
             });
-            if in_args || include_comments {
+            if in_args || ctx.include_comments {
                 let line = match host {
                     Some(h) if in_args => line_of(h.name_span),
                     _ => line_of(d.name_span),
@@ -99,6 +116,9 @@ fn block_json(
             continue;
         }
         host = Some(d);
+        if ctx.dropped.contains(&d.name_span) {
+            continue;
+        }
         let mut obj = Map::new();
         obj.insert(
             "directive".into(),
@@ -115,10 +135,7 @@ fn block_json(
             ),
         );
         if let Some(children) = &d.block {
-            obj.insert(
-                "block".into(),
-                Value::Array(block_json(children, include_comments, line_of)),
-            );
+            obj.insert("block".into(), Value::Array(block_json(children, ctx)));
         }
         out.push(Value::Object(obj));
     }

@@ -12,6 +12,8 @@
 //! The lexer works on bytes: every delimiter is ASCII, so every position it
 //! stops at is a char boundary of the (valid UTF-8) input.
 
+use super::parser::SyntaxErrorKind;
+
 /// What a token is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum TokenKind {
@@ -37,12 +39,17 @@ pub(crate) struct Token {
 /// A lexical error at byte range `[start, end)`.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct LexError {
+    pub kind: SyntaxErrorKind,
     pub message: String,
     pub start: usize,
     pub end: usize,
     /// crossplane stops reading the file at this error.
     pub fatal: bool,
 }
+
+/// nginx reads a file through a 4096-byte buffer (`NGX_CONF_BUFFER`): a
+/// word that does not fit in it is refused.
+const MAX_TOKEN: usize = 4096;
 
 /// nginx's whitespace set (`ngx_conf_read_token`): nothing else separates words.
 pub(crate) fn is_space(c: u8) -> bool {
@@ -157,6 +164,7 @@ impl<'a> Lexer<'a> {
         if !closed {
             self.hit_unterminated = true;
             self.errors.push(LexError {
+                kind: SyntaxErrorKind::UnterminatedString,
                 message: format!(
                     "unexpected end of file, the quoted string opened by {} is not closed",
                     if q == b'"' { "'\"'" } else { "\"'\"" }
@@ -165,16 +173,30 @@ impl<'a> Lexer<'a> {
                 end: start + 1,
                 fatal: true,
             });
+        } else if end - start - 1 >= MAX_TOKEN {
+            // The closing quote must fit in nginx's buffer too.
+            self.errors.push(LexError {
+                kind: SyntaxErrorKind::TooLong,
+                message: format!(
+                    "too long parameter, probably missing terminating \"{}\" character",
+                    q as char
+                ),
+                start,
+                end: start + 1,
+                fatal: false,
+            });
         } else if let Some(&n) = self.bytes.get(end)
-            && !(is_space(n) || n == b';' || n == b'{')
+            && !(is_space(n) || n == b';' || n == b'{' || n == b')')
         {
-            // nginx: after a closing quote only whitespace, ";" or "{" may follow.
+            // nginx: after a closing quote only whitespace, ";", "{" or ")" may follow
+            // (")" then starts the next word, for `if ($a = "b")`).
             let ch = self
                 .text
                 .get(end..)
                 .and_then(|s| s.chars().next())
                 .unwrap_or('?');
             self.errors.push(LexError {
+                kind: SyntaxErrorKind::UnexpectedCharacter,
                 message: format!("unexpected \"{ch}\" after a quoted string"),
                 start: end,
                 end: end + ch.len_utf8(),
@@ -222,6 +244,16 @@ impl<'a> Lexer<'a> {
         // then runs on to an ASCII delimiter or the end, so only the end needs clamping.
         let end = i.min(len);
         self.pos = end;
+        if end - start >= MAX_TOKEN {
+            let head: String = self.slice(start, end).chars().take(10).collect();
+            self.errors.push(LexError {
+                kind: SyntaxErrorKind::TooLong,
+                message: format!("too long parameter \"{head}...\" started"),
+                start,
+                end: start + head.len(),
+                fatal: false,
+            });
+        }
         Token {
             kind: TokenKind::Word,
             start,
@@ -300,7 +332,8 @@ impl<'a> Lexer<'a> {
         self.pos = len;
         self.hit_unterminated = true;
         self.errors.push(LexError {
-            message: "unexpected end of file, expecting \"}\" to close the Lua block".to_owned(),
+            kind: SyntaxErrorKind::UnexpectedEof,
+            message: "unexpected end of file, expecting \"}\"".to_owned(),
             start: open,
             end: open + 1,
             fatal: true,
@@ -421,6 +454,32 @@ mod tests {
         assert_eq!((lx.errors[0].start, lx.errors[0].end), (2, 3));
         assert!(lx.errors[0].fatal);
         assert!(lx.hit_unterminated);
+    }
+
+    #[test]
+    fn parenthesis_may_follow_a_closing_quote() {
+        let mut lx = Lexer::new("($a = \"b\")");
+        let toks: Vec<_> = std::iter::from_fn(|| lx.next_token())
+            .map(|t| t.value)
+            .collect();
+        assert_eq!(toks, ["($a", "=", "b", ")"]);
+        assert!(lx.errors.is_empty());
+    }
+
+    #[test]
+    fn tokens_longer_than_nginx_buffer_are_refused() {
+        // Verified with nginx -t: a 4095-byte word passes, 4096 fails; a quoted
+        // string fails from 4095 bytes of content (the closing quote must fit).
+        for (text, errors) in [
+            ("a".repeat(4095), 0),
+            ("a".repeat(4096), 1),
+            (format!("\"{}\"", "a".repeat(4094)), 0),
+            (format!("\"{}\"", "a".repeat(4095)), 1),
+        ] {
+            let mut lx = Lexer::new(&text);
+            while lx.next_token().is_some() {}
+            assert_eq!(lx.errors.len(), errors, "{}", text.len());
+        }
     }
 
     #[test]

@@ -12,7 +12,7 @@ mod parser;
 pub mod routes;
 pub mod time;
 
-pub use parser::{Arg, Directive, MAX_DEPTH, NginxFile, SyntaxError, parse};
+pub use parser::{Arg, Directive, MAX_DEPTH, NginxFile, SyntaxError, SyntaxErrorKind, parse};
 
 /// How much of a file [`looks_like_nginx`] reads.
 const SNIFF_BYTES: usize = 8 * 1024;
@@ -41,7 +41,7 @@ pub fn looks_like_nginx(text: &str) -> bool {
     let stray_semicolons = file
         .syntax_errors
         .iter()
-        .filter(|e| e.message == "unexpected \";\"")
+        .filter(|e| e.kind == SyntaxErrorKind::UnexpectedToken && e.message.contains(';'))
         .count();
     stats.assignments == 0
         && stats.known_terminated >= 1

@@ -107,9 +107,33 @@ impl Directive {
     }
 }
 
+/// What kind of syntax error nginx reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SyntaxErrorKind {
+    /// A `}` with no open block.
+    UnexpectedClose,
+    /// A `;` or `{` with no directive name before it.
+    UnexpectedToken,
+    /// Text glued to a closing quote (`"a"b`).
+    UnexpectedCharacter,
+    /// The file ends inside a block, a directive or a Lua block.
+    UnexpectedEof,
+    /// A directive ended by `}` instead of `;` (crossplane drops the directive).
+    NotTerminated,
+    /// A quoted string that is never closed.
+    UnterminatedString,
+    /// A `*_by_lua_block` without its `{`.
+    LuaBlockStart,
+    /// Blocks nested deeper than [`MAX_DEPTH`].
+    TooDeep,
+    /// A word longer than nginx's 4096-byte read buffer.
+    TooLong,
+}
+
 /// A syntax error, with where crossplane would report it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SyntaxError {
+    pub kind: SyntaxErrorKind,
     /// crossplane's wording where crossplane reports the error, nginx's otherwise.
     pub message: String,
     /// Precise location (e.g. the unclosed `{`, the opening quote).
@@ -187,6 +211,7 @@ impl Parser<'_> {
 
     fn drain_lex_errors(&mut self) {
         for LexError {
+            kind,
             message,
             start,
             end,
@@ -195,6 +220,7 @@ impl Parser<'_> {
         {
             let span = self.span(start, end);
             self.errors.push(SyntaxError {
+                kind,
                 message,
                 span,
                 report_span: span,
@@ -203,8 +229,16 @@ impl Parser<'_> {
         }
     }
 
-    fn error(&mut self, message: String, span: Span, report_span: Span, fatal: bool) {
+    fn error(
+        &mut self,
+        kind: SyntaxErrorKind,
+        message: String,
+        span: Span,
+        report_span: Span,
+        fatal: bool,
+    ) {
         self.errors.push(SyntaxError {
+            kind,
             message,
             span,
             report_span,
@@ -231,6 +265,7 @@ impl Parser<'_> {
                 {
                     let report = self.last_report;
                     self.error(
+                        SyntaxErrorKind::UnexpectedEof,
                         "unexpected end of file, expecting \"}\"".to_owned(),
                         open,
                         report,
@@ -245,13 +280,31 @@ impl Parser<'_> {
                     if open.is_some() {
                         return (items, Some(tspan));
                     }
-                    self.error("unexpected \"}\"".to_owned(), tspan, tspan, true);
+                    self.error(
+                        SyntaxErrorKind::UnexpectedClose,
+                        "unexpected \"}\"".to_owned(),
+                        tspan,
+                        tspan,
+                        true,
+                    );
                 }
                 TokenKind::Semi => {
-                    self.error("unexpected \";\"".to_owned(), tspan, tspan, false);
+                    self.error(
+                        SyntaxErrorKind::UnexpectedToken,
+                        "unexpected \";\"".to_owned(),
+                        tspan,
+                        tspan,
+                        false,
+                    );
                 }
                 TokenKind::Open => {
-                    self.error("unexpected \"{\"".to_owned(), tspan, tspan, false);
+                    self.error(
+                        SyntaxErrorKind::UnexpectedToken,
+                        "unexpected \"{\"".to_owned(),
+                        tspan,
+                        tspan,
+                        false,
+                    );
                     // Read and drop the anonymous block so its `}` does not close ours.
                     let _ = self.sub_block(depth, tspan);
                 }
@@ -270,6 +323,7 @@ impl Parser<'_> {
     fn sub_block(&mut self, depth: usize, open: Span) -> (Vec<Directive>, Option<Span>) {
         if depth + 1 >= MAX_DEPTH {
             self.error(
+                SyntaxErrorKind::TooDeep,
                 format!("blocks nested deeper than {MAX_DEPTH} levels are not read"),
                 open,
                 open,
@@ -298,6 +352,7 @@ impl Parser<'_> {
         if !self.lx.hit_unterminated {
             let report = self.last_report;
             self.error(
+                SyntaxErrorKind::UnexpectedEof,
                 "unexpected end of file, expecting \"}\"".to_owned(),
                 open,
                 report,
@@ -345,6 +400,7 @@ impl Parser<'_> {
             Terminator::Semi(s) => {
                 if is_lua {
                     self.error(
+                        SyntaxErrorKind::LuaBlockStart,
                         "expected \"{\" to start the Lua block".to_owned(),
                         s,
                         s,
@@ -378,6 +434,7 @@ impl Parser<'_> {
             Terminator::Close(close) => {
                 if in_block {
                     self.error(
+                        SyntaxErrorKind::NotTerminated,
                         format!("directive \"{}\" is not terminated by \";\"", name.value),
                         name_span.to(end_span),
                         name_span,
@@ -385,13 +442,20 @@ impl Parser<'_> {
                     );
                     closes_parent = Some(close);
                 } else {
-                    self.error("unexpected \"}\"".to_owned(), close, close, true);
+                    self.error(
+                        SyntaxErrorKind::UnexpectedClose,
+                        "unexpected \"}\"".to_owned(),
+                        close,
+                        close,
+                        true,
+                    );
                 }
             }
             Terminator::Eof => {
                 // Inside a block the enclosing block reports the missing `}`.
                 if !in_block && !self.lx.hit_unterminated {
                     self.error(
+                        SyntaxErrorKind::UnexpectedEof,
                         "unexpected end of file, expecting \";\" or \"}\"".to_owned(),
                         name_span.to(end_span),
                         name_span,
