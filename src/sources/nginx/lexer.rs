@@ -173,7 +173,7 @@ impl<'a> Lexer<'a> {
                 end: start + 1,
                 fatal: true,
             });
-        } else if end - start - 1 >= MAX_TOKEN {
+        } else if end - start > MAX_TOKEN {
             // The closing quote must fit in nginx's buffer too.
             self.errors.push(LexError {
                 kind: SyntaxErrorKind::TooLong,
