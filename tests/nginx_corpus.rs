@@ -80,7 +80,7 @@ fn parser_never_panics_on_the_corpus() {
 
 #[test]
 #[ignore = "debug helper"]
-fn sniff_one() {
+fn inspect_one() {
     let Some(path) = std::env::var_os("SNIFF_FILE") else {
         return;
     };
@@ -98,4 +98,171 @@ fn sniff_one() {
         println!("ERR {}", e.message);
     }
     println!("looks_like_nginx = {}", looks_like_nginx(&text));
+    let facts = parity::sources::nginx::routes::extract(&f);
+    for r in &facts.routes {
+        println!(
+            "ROUTE {:?} {} names={:?} listen={:?} loc={:?}",
+            r.pass.family,
+            r.pass.target.value,
+            r.server_names,
+            r.listen,
+            r.location.as_ref().map(|l| &l.value)
+        );
+        for (k, v) in &r.settings {
+            println!("    {k} = {} ({})", v.value, v.origin.kind());
+        }
+    }
+    for u in &facts.upstreams {
+        println!(
+            "UPSTREAM {} {:?} {:?}",
+            u.name.value,
+            u.servers
+                .iter()
+                .map(|s| (&s.host, s.port))
+                .collect::<Vec<_>>(),
+            u.settings.keys().collect::<Vec<_>>()
+        );
+    }
+}
+
+/// First place two JSON values differ, as a path and both sides (shortened).
+fn first_difference(path: &str, a: &serde_json::Value, b: &serde_json::Value) -> Option<String> {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let mut keys: Vec<&String> = x.keys().chain(y.keys()).collect();
+            keys.sort();
+            keys.dedup();
+            keys.into_iter().find_map(|k| {
+                let null = Value::Null;
+                first_difference(
+                    &format!("{path}.{k}"),
+                    x.get(k).unwrap_or(&null),
+                    y.get(k).unwrap_or(&null),
+                )
+            })
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            let found = x
+                .iter()
+                .zip(y)
+                .enumerate()
+                .find_map(|(i, (p, q))| first_difference(&format!("{path}[{i}]"), p, q));
+            found.or_else(|| {
+                (x.len() != y.len())
+                    .then(|| format!("{path}: {} items vs {} items", x.len(), y.len()))
+            })
+        }
+        _ if a == b => None,
+        _ => {
+            let short = |v: &Value| v.to_string().chars().take(100).collect::<String>();
+            Some(format!(
+                "{path}: parity {} | crossplane {}",
+                short(a),
+                short(b)
+            ))
+        }
+    }
+}
+
+#[test]
+#[ignore = "needs the corpus and scripts/crossplane-corpus.sh output"]
+fn crossplane_agreement_on_the_corpus() {
+    use parity::sources::nginx::crossplane::single_file_json;
+    let Some(answers) = std::env::var_os("CROSSPLANE_CORPUS_ANSWERS") else {
+        println!("set CROSSPLANE_CORPUS_ANSWERS (see scripts/crossplane-corpus.sh)");
+        return;
+    };
+    let answers = PathBuf::from(answers);
+    let root = corpus_root();
+    let (mut total, mut agree) = (0, 0);
+    let mut tree_agree = 0;
+    for (path, kind) in manifest(&root) {
+        if kind != "nginx" {
+            continue;
+        }
+        let answer = answers.join(format!("{}.json", path.replace('/', "__")));
+        let Ok(theirs) = std::fs::read_to_string(&answer) else {
+            println!("MISSING {}", answer.display());
+            continue;
+        };
+        let Ok(theirs) = serde_json::from_str::<serde_json::Value>(&theirs) else {
+            println!("BAD JSON {}", answer.display());
+            continue;
+        };
+        total += 1;
+        let text = read_lossy(&root.join(&path));
+        let parsed = parse(FileId(0), &text);
+        let line_of = |s: parity::span::Span| {
+            let upto = text.get(..s.start as usize).unwrap_or(&text);
+            u32::try_from(upto.matches('\n').count() + 1).unwrap_or(u32::MAX)
+        };
+        let ours = single_file_json(&path, &parsed, true, &line_of);
+        // Compare the tree, the status and the error lines (messages may be worded differently).
+        let lines = |v: &serde_json::Value| -> Vec<serde_json::Value> {
+            v["errors"]
+                .as_array()
+                .map(|a| a.iter().map(|e| e["line"].clone()).collect())
+                .unwrap_or_default()
+        };
+        let tree_same = ours["config"][0]["parsed"] == theirs["config"][0]["parsed"];
+        if tree_same {
+            tree_agree += 1;
+        }
+        if tree_same && ours["status"] == theirs["status"] && lines(&ours) == lines(&theirs) {
+            agree += 1;
+            continue;
+        }
+        println!("DIFF {path}");
+        let ours_errors: Vec<_> = ours["errors"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|e| (e["error"].clone(), e["line"].clone()))
+            .collect();
+        let theirs_errors: Vec<_> = theirs["errors"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|e| (e["error"].clone(), e["line"].clone()))
+            .collect();
+        if ours_errors != theirs_errors {
+            println!("  parity errors:     {ours_errors:?}");
+            println!("  crossplane errors: {theirs_errors:?}");
+        }
+        if let Some(d) = first_difference(
+            "parsed",
+            &ours["config"][0]["parsed"],
+            &theirs["config"][0]["parsed"],
+        ) {
+            println!("  first tree difference: {d}");
+        }
+    }
+    println!("agreement: {agree}/{total} files (tree alone: {tree_agree}/{total})");
+}
+
+#[test]
+#[ignore = "needs the shared corpus"]
+fn routes_over_the_corpus() {
+    use parity::sources::nginx::routes::extract;
+    let root = corpus_root();
+    let (mut routes, mut upstreams, mut files) = (0, 0, 0);
+    for (path, kind) in manifest(&root) {
+        if kind != "nginx" {
+            continue;
+        }
+        files += 1;
+        let text = read_lossy(&root.join(&path));
+        let facts = extract(&parse(FileId(0), &text));
+        routes += facts.routes.len();
+        upstreams += facts.upstreams.len();
+        for p in &facts.problems {
+            let at = p.span.map_or(String::new(), |s| {
+                let line = text[..s.start as usize].matches('\n').count() + 1;
+                format!(":{line} {:?}", &text[s.range()])
+            });
+            println!("PROBLEM {path}{at}: {}", p.message);
+        }
+    }
+    println!("{files} files, {routes} routes, {upstreams} upstreams");
 }

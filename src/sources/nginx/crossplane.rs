@@ -13,12 +13,24 @@
 //! - a directive ended by `}` instead of `;` is reported and left out;
 //! - each error reads `"<message> in <file>:<line>"`.
 //!
-//! Known differences, where parity follows nginx: parity also reports errors
-//! crossplane misses (a stray `;` or `{`, text glued to a closing quote, a
-//! missing `;` before `}` in a directive crossplane does not know), gives a
-//! message and a line where crossplane prints an empty error with line `null`
-//! (end of file inside a top-level directive), and keeps a trailing comment
-//! that has no newline after it (crossplane drops it).
+//! Known differences, where parity follows nginx (see `tests/nginx_crossplane.rs`
+//! and the `div-*` fixtures):
+//! - parity also reports errors crossplane misses: a stray `;` or `{`, text
+//!   glued to a closing quote (`"a"b`), a missing `;` before `}` after a
+//!   directive crossplane does not know (crossplane then mis-nests the rest);
+//! - end of file inside a top-level directive gets a message and a line
+//!   (crossplane prints an empty error with line `null`);
+//! - only space, tab, CR and LF separate words (crossplane also splits on form
+//!   feed, NBSP, ...), and `}` inside a word belongs to it (`a}b`);
+//! - `${VAR}` followed by a space ends the word (crossplane glues the next word on);
+//! - a comment ending in `\` keeps it, a last comment without a newline is kept;
+//! - every `*_by_lua_block` is read as Lua, not only the 13 crossplane knows;
+//! - parity does not check directive names, contexts or argument counts
+//!   (crossplane's analyzer reports `invalid number of arguments ...` and drops
+//!   the directive).
+//!
+//! The caller passes the text without a BOM (crossplane keeps it in the first
+//! directive name).
 
 use serde_json::{Map, Value, json};
 

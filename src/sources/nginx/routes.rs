@@ -1,5 +1,5 @@
-//! Request routes (every `*_pass` in a location, nested location, `if` in a
-//! location or server) with the effective upstream timeouts nginx applies to
+//! Request routes (every `*_pass` in a location, nested location, `if` or
+//! `limit_except` in a location, or server) with the effective upstream timeouts nginx applies to
 //! them, and `upstream {}` blocks.
 //!
 //! Effective values follow nginx's configuration merge: a setting is looked
@@ -280,6 +280,8 @@ enum ScopeKind {
     Server,
     Location,
     If,
+    /// `limit_except` inside a location: a nested location configuration.
+    LimitExcept,
 }
 
 #[derive(Clone, Copy)]
@@ -324,6 +326,7 @@ fn walk<'a>(chain: &mut Vec<Scope<'a>>, facts: &mut NginxFacts) {
                 ScopeKind::Top | ScopeKind::Http | ScopeKind::Server | ScopeKind::Location,
             ) => Some(ScopeKind::Location),
             ("if", ScopeKind::Location | ScopeKind::If) => Some(ScopeKind::If),
+            ("limit_except", ScopeKind::Location) => Some(ScopeKind::LimitExcept),
             _ => None,
         };
         if let (Some(kind), Some(items)) = (child_kind, d.block.as_deref()) {
@@ -477,6 +480,17 @@ fn check(d: &Directive, kind: Kind) -> Result<Value, (String, Span)> {
         [a] => Ok(a),
         _ => Err(count_error()),
     };
+    // `${VAR}` / `$VAR` in a value nginx cannot take variables in: an envsubst
+    // template (the official image's `*.conf.template`), filled in before nginx
+    // reads the file. Unknown here, not an error.
+    if !matches!(kind, Kind::Words)
+        && let Some(a) = d.args.iter().find(|a| a.value.contains('$'))
+    {
+        return Ok(Value::Unknown(format!(
+            "template placeholder \"{}\" (filled in before nginx reads the file)",
+            a.value
+        )));
+    }
     match kind {
         Kind::Msec => {
             let a = one()?;
@@ -640,7 +654,13 @@ fn upstream_server(d: &Directive, problems: &mut Vec<Problem>) -> Option<Upstrea
         ));
         return None;
     };
+    let placeholder = address.value.contains('$');
     let (host, port, unix_path) = parse_address(&address.value).unwrap_or_else(|why| {
+        if placeholder {
+            // An envsubst template (`${HOST}:${PORT}`): not an nginx error.
+            let host = address.value.split(':').next().unwrap_or("").to_owned();
+            return (host, None, None);
+        }
         problems.push(Problem::parse(
             address.span,
             format!(
@@ -654,6 +674,7 @@ fn upstream_server(d: &Directive, problems: &mut Vec<Problem>) -> Option<Upstrea
     for a in d.args.iter().skip(1) {
         let (k, v) = a.value.split_once('=').unwrap_or((a.value.as_str(), ""));
         let bad = match k {
+            _ if v.contains('$') => None,
             "fail_timeout" => parse_time(v, TimeKind::Sec).err(),
             "max_fails" | "weight" | "max_conns" => parse_int(v).err(),
             _ => None,
@@ -798,7 +819,7 @@ mod tests {
 
     #[test]
     fn nested_locations_and_if_blocks() {
-        let text = "server {\n  proxy_read_timeout 10s;\n  location /a {\n    proxy_read_timeout 20s;\n    location /a/b {\n      proxy_pass http://b;\n    }\n    if ($x) {\n      proxy_read_timeout 40s;\n      proxy_pass http://c;\n    }\n    if ($y) {\n      proxy_pass http://d;\n    }\n  }\n}\n";
+        let text = "server {\n  proxy_read_timeout 10s;\n  location /a {\n    proxy_read_timeout 20s;\n    location /a/b {\n      proxy_pass http://b;\n    }\n    if ($x) {\n      proxy_read_timeout 40s;\n      proxy_pass http://c;\n    }\n    if ($y) {\n      proxy_pass http://d;\n    }\n    limit_except GET {\n      proxy_pass http://e;\n    }\n  }\n}\n";
         let f = facts(text);
         let by_target: BTreeMap<_, _> = f
             .routes
@@ -818,6 +839,12 @@ mod tests {
         assert!(matches!(
             c.settings["read_timeout"].origin,
             Origin::File { .. }
+        ));
+        let e = by_target["http://e"];
+        assert_eq!(e.location.as_ref().map(|l| l.value.as_str()), Some("/a"));
+        assert!(matches!(
+            e.settings["read_timeout"].origin,
+            Origin::Inherited { .. }
         ));
         let d = by_target["http://d"];
         assert_eq!(d.settings["read_timeout"].value, dur(20));
@@ -937,6 +964,21 @@ mod tests {
             "keepalive_timeout 65 500ms;\nupstream u { server a:99999; server b fail_timeout=5ms; keepalive x; }\n",
         );
         assert_eq!(bad.problems.len(), 4, "{:?}", bad.problems);
+    }
+
+    #[test]
+    fn envsubst_placeholders_are_unknown_not_errors() {
+        let f = facts(
+            "upstream u { server ${HOST}:${PORT} fail_timeout=${FT}; keepalive ${KA}; }\nlocation / {\n  proxy_read_timeout ${PROXY_READ_TIMEOUT};\n  proxy_pass http://u;\n}\n",
+        );
+        assert!(f.problems.is_empty(), "{:?}", f.problems);
+        assert!(matches!(
+            &f.routes[0].settings["read_timeout"].value,
+            Value::Unknown(why) if why.contains("template placeholder")
+        ));
+        assert_eq!(f.upstreams[0].servers[0].host, "${HOST}");
+        assert_eq!(f.upstreams[0].servers[0].port, None);
+        assert!(f.upstreams[0].settings["keepalive"].value.is_unknown());
     }
 
     #[test]
