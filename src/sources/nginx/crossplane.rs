@@ -113,7 +113,9 @@ fn block_json(items: &[Directive], ctx: &Ctx<'_>) -> Vec<Value> {
             let in_args = host.is_some_and(|h| {
                 d.name_span.start > h.name_span.start && d.name_span.start < h.full_span.end
             });
-            if in_args || ctx.include_comments {
+            // crossplane drops a rejected directive together with its comments.
+            let host_dropped = in_args && host.is_some_and(|h| ctx.dropped.contains(&h.name_span));
+            if !host_dropped && (in_args || ctx.include_comments) {
                 let line = match host {
                     Some(h) if in_args => line_of(h.name_span),
                     _ => line_of(d.name_span),
@@ -229,6 +231,18 @@ mod tests {
                 {"file": "b.conf", "error": "unexpected end of file, expecting \"}\" in b.conf:4", "line": 4}
             ])
         );
+    }
+
+    #[test]
+    fn a_directive_without_semicolon_is_dropped_with_its_comments() {
+        let text = "http {\n  server {\n    listen # c\n 80\n  }\n}\n";
+        let f = super::super::parse(FileId(0), text);
+        let lines = line_fn(text);
+        let v = single_file_json("d.conf", &f, true, &lines);
+        assert_eq!(v["config"][0]["parsed"][0]["block"][0]["block"], json!([]));
+        assert_eq!(v["errors"][0]["line"], 3);
+        // The parse itself keeps the directive.
+        assert_eq!(f.directives[0].children()[0].children().len(), 2);
     }
 
     #[test]
