@@ -72,7 +72,11 @@ pub fn analyze(paths: &[PathBuf], options: &RunOptions) -> Result<Analysis, Anal
         policies.retain(|p| only.iter().any(|id| id == &p.id));
     }
     let mut map = SourceMap::new();
-    let inventory = discovery::discover(paths, &WalkOptions::default(), &mut map)?;
+    let walk = WalkOptions {
+        nginx_sniff: crate::sources::nginx::looks_like_nginx,
+        ..WalkOptions::default()
+    };
+    let inventory = discovery::discover(paths, &walk, &mut map)?;
     let files_scanned = inventory.files.len();
     let model = model::build(&inventory, &mut map);
     let links = link::link(&model);

@@ -181,16 +181,16 @@ pub fn classify_by_name(rel: &str) -> Option<Candidate> {
 /// Only the head of a file is sniffed: classification must stay cheap.
 const SNIFF_BYTES: usize = 16 * 1024;
 
-/// Decides the kind from the content.
+/// Decides the kind from the content; `nginx_sniff` judges nginx-like files.
 #[must_use]
-pub fn sniff(candidate: Candidate, bytes: &[u8]) -> Option<FileKind> {
+pub fn sniff(candidate: Candidate, bytes: &[u8], nginx_sniff: fn(&str) -> bool) -> Option<FileKind> {
     let head = String::from_utf8_lossy(&bytes[..bytes.len().min(SNIFF_BYTES)]);
     let head = head.strip_prefix('\u{feff}').unwrap_or(&head);
     match candidate {
         Candidate::Definite(kind) => Some(kind),
         Candidate::ComposeName => Some(FileKind::Compose),
         Candidate::Yaml => sniff_yaml(head),
-        Candidate::NginxLike => looks_like_nginx(head).then_some(FileKind::Nginx),
+        Candidate::NginxLike => nginx_sniff(head).then_some(FileKind::Nginx),
         Candidate::Ini => {
             if has_ini_section(head, |s| s == "uwsgi") {
                 Some(FileKind::UwsgiIni)
@@ -321,7 +321,7 @@ const NGINX_DIRECTIVES: &[&str] = &[
     "init_by_lua_block",
 ];
 
-/// True when the text reads like an nginx configuration or fragment: some
+/// The default nginx sniff, a line heuristic. True when the text reads like an nginx configuration or fragment: some
 /// statement starts with a known nginx directive and ends with `;` or `{`,
 /// and nothing looks like ini sections or Apache tags.
 #[must_use]
@@ -356,7 +356,7 @@ mod tests {
     use super::*;
 
     fn kind(path: &str, text: &str) -> Option<FileKind> {
-        classify_by_name(path).and_then(|c| sniff(c, text.as_bytes()))
+        classify_by_name(path).and_then(|c| sniff(c, text.as_bytes(), looks_like_nginx))
     }
 
     #[test]

@@ -22,10 +22,23 @@ use crate::span::FileId;
 pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
 
 /// Options for a walk.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct WalkOptions {
     /// Root-relative globs of files and directories to leave out.
     pub exclude: Option<GlobSet>,
+    /// Decides whether an nginx-like file (`*.conf`, `conf.d/*`) is nginx. The
+    /// default is a line heuristic; the CLI passes the nginx source's own sniff,
+    /// which knows the grammar (discovery cannot import sources).
+    pub nginx_sniff: fn(&str) -> bool,
+}
+
+impl Default for WalkOptions {
+    fn default() -> Self {
+        Self {
+            exclude: None,
+            nginx_sniff: looks_like_nginx,
+        }
+    }
 }
 
 /// A recognised input file.
@@ -161,7 +174,7 @@ pub fn discover(
                     };
                     let read = match read_inside(abs, roots_so_far) {
                         Read::Bytes(bytes) => {
-                            sniff(candidate, &bytes).map(|kind| Ok((kind, bytes)))
+                            sniff(candidate, &bytes, options.nginx_sniff).map(|kind| Ok((kind, bytes)))
                         }
                         Read::TooLarge => Some(Err("larger than 4 MiB; not read")),
                         Read::Outside => Some(Err("resolves outside the scanned root; not read")),

@@ -4,4 +4,5 @@
 
 pub mod dotenv;
 pub mod gunicorn;
+pub mod nginx;
 pub mod shell;
