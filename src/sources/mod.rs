@@ -1,2 +1,7 @@
 //! Sources: one module per input format, each turning text into spanned facts.
 //! A source knows nothing of the other sources, the model or any output format.
+
+pub mod compose;
+pub mod dockerfile;
+pub mod procfile;
+pub mod yaml;
