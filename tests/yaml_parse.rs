@@ -484,3 +484,12 @@ fn flow_collections_indented_like_libyaml_accepts() {
     );
     assert_eq!(at(src, svc.get("z").unwrap().span), "1");
 }
+
+#[test]
+fn local_tags_on_nulls_stay_null() {
+    let doc = one("a: !reset\nb: !reset null\nc: !!str\nd: !reset []\n");
+    assert!(doc.get("a").unwrap().is_null());
+    assert_eq!(doc.get("a").unwrap().tag.as_deref(), Some("!reset"));
+    assert!(doc.get("b").unwrap().is_null());
+    assert_eq!(doc.get("c").unwrap().as_str(), Some(""));
+}

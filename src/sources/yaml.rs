@@ -860,10 +860,13 @@ impl<'t> TreeBuilder<'t> {
         } else {
             start
         };
+        // A core-schema tag (`!!str`) decides the type; a local tag
+        // (`!reset`) leaves a plain null a null, which is how compose reads
+        // `key: !reset` and `key: !reset null`.
         let is_null = match tag.as_deref() {
             Some("!!null") => true,
-            Some(_) => false,
-            None => {
+            Some(t) if t.starts_with("!!") || t.starts_with("!<") => false,
+            _ => {
                 style == ScalarStyle::Plain && matches!(value, "" | "~" | "null" | "Null" | "NULL")
             }
         };
