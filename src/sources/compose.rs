@@ -46,8 +46,11 @@ pub enum Substituted {
     Default,
     /// Not set and no default: compose warns and uses an empty string.
     Unset,
-    /// `${VAR:?msg}` / `${VAR?msg}` with the variable missing: compose refuses the file.
-    Required,
+    /// `${VAR:?msg}` / `${VAR?msg}` with the variable missing from the
+    /// environment given to [`parse`]: compose refuses to run unless the
+    /// deployment sets it (the message is the file's). Not a Problem, since
+    /// the shell environment at deploy time may well set it.
+    Required(String),
 }
 
 /// One service.
@@ -711,14 +714,8 @@ impl Reader<'_> {
             if !ok {
                 let mut msg = TextBuilder::new(text.span.file);
                 self.interpolate_nested(text, arg, &mut msg, depth);
-                self.problem(
-                    span,
-                    format!(
-                        "required variable {name} is missing a value: {}",
-                        msg.value()
-                    ),
-                );
-                self.record(name, span, Substituted::Required);
+                let msg = msg.value().to_owned();
+                self.record(name, span, Substituted::Required(msg));
                 return;
             }
         }
