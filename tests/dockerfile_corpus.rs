@@ -2,7 +2,7 @@
 //! no panic, sound byte maps, and a summary of problems. Ignored by default
 //! (needs the corpus): `cargo test --test dockerfile_corpus -- --ignored --nocapture`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use parity::sources::dockerfile::{self, Instr};
 use parity::sources::procfile;
@@ -26,7 +26,7 @@ fn corpus_files(kind: &str) -> Vec<PathBuf> {
         .collect()
 }
 
-fn report(path: &PathBuf, src: &str, problems: &[parity::diag::Problem]) {
+fn report(path: &Path, src: &str, problems: &[parity::diag::Problem]) {
     let name = path.strip_prefix(corpus_dir()).unwrap_or(path);
     for p in problems {
         let span = p.span.expect("problems have spans");
