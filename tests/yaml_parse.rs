@@ -493,3 +493,17 @@ fn local_tags_on_nulls_stay_null() {
     assert!(doc.get("b").unwrap().is_null());
     assert_eq!(doc.get("c").unwrap().as_str(), Some(""));
 }
+
+#[test]
+fn merges_of_unexpanded_aliases_are_not_reported_again() {
+    let mut src = String::from("x: &a {k: v, l: w}\n");
+    for i in 0..40_000 {
+        src.push_str(&format!("s{i}: {{<<: *a, n: {i}}}\n"));
+    }
+    let docs = parse(&src);
+    assert_eq!(docs.problems.len(), 1, "{:?}", &docs.problems[..2]);
+    assert!(docs.problems[0].message.contains("billion laughs"));
+    let last = docs.docs[0].get("s39999").unwrap();
+    assert_eq!(last.get("n").unwrap().as_str(), Some("39999"));
+    assert!(last.get("k").is_none());
+}

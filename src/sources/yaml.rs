@@ -420,6 +420,7 @@ pub fn parse(file: FileId, text: &str) -> YamlDocs {
         if let Some((at, info)) = &error
             && info == "invalid indentation"
             && shift.retries < MAX_REINDENT
+            && shift.retries.saturating_mul(text.len()) < REINDENT_WORK
             && starts_line(&patched, *at)
         {
             shift.indent_more(shift.to_original(*at));
@@ -443,8 +444,10 @@ pub fn parse(file: FileId, text: &str) -> YamlDocs {
     }
 }
 
-/// How many times [`parse`] re-indents a flow line before giving up.
+/// How many times [`parse`] re-indents a flow line before giving up, and
+/// how many bytes it may parse again in total doing so.
 const MAX_REINDENT: usize = 400;
+const REINDENT_WORK: usize = 64 << 20;
 
 /// One pass of the parser over `text`: the documents, and the position (byte)
 /// and message of the syntax error that stopped it.
@@ -646,6 +649,8 @@ struct TreeBuilder<'t> {
     anchors: HashMap<usize, Anchored>,
     alias_nodes: usize,
     budget_reported: bool,
+    /// Use sites of aliases replaced by null (already reported).
+    unexpanded: HashSet<Span>,
     root: Option<Node>,
     docs: Vec<Node>,
     problems: Vec<Problem>,
@@ -663,6 +668,7 @@ impl<'t> TreeBuilder<'t> {
             anchors: HashMap::new(),
             alias_nodes: 0,
             budget_reported: false,
+            unexpanded: HashSet::new(),
             root: None,
             docs: Vec::new(),
             problems: Vec::new(),
@@ -812,6 +818,7 @@ impl<'t> TreeBuilder<'t> {
                 use_site,
                 "alias refers to the node that contains it (recursive alias)",
             ));
+            self.unexpanded.insert(use_site);
             self.add(Node::null(use_site), 0, 1);
             return;
         };
@@ -820,6 +827,7 @@ impl<'t> TreeBuilder<'t> {
                 use_site,
                 format!("alias expands deeper than {MAX_DEPTH} levels; not expanded"),
             ));
+            self.unexpanded.insert(use_site);
             self.add(Node::null(use_site), 0, 1);
             return;
         }
@@ -834,6 +842,7 @@ impl<'t> TreeBuilder<'t> {
                     ),
                 ));
             }
+            self.unexpanded.insert(use_site);
             self.add(Node::null(use_site), 0, 1);
             return;
         }
@@ -956,6 +965,8 @@ impl<'t> TreeBuilder<'t> {
         let sources = match value.kind {
             NodeKind::Map(_) => vec![value],
             NodeKind::Seq(items) => items,
+            // An alias that was not expanded (budget, recursion) was reported already.
+            NodeKind::Null if self.unexpanded.contains(&value.span) => return,
             _ => {
                 self.problems.push(Problem::parse(
                     value.span,
@@ -967,6 +978,9 @@ impl<'t> TreeBuilder<'t> {
         for source in sources {
             let use_site = source.anchor_use;
             let NodeKind::Map(entries) = source.kind else {
+                if self.unexpanded.contains(&source.span) {
+                    continue;
+                }
                 self.problems.push(Problem::parse(
                     source.span,
                     "merge key `<<` needs a mapping or a list of mappings",
@@ -1423,6 +1437,38 @@ mod tests {
 
     fn at(src: &str, span: Span) -> &str {
         &src[span.range()]
+    }
+
+    #[test]
+    fn text_constructors_and_builder() {
+        let src = "say hello world";
+        let exact = Text::new_literal("hello".into(), Span::new(F, 4, 9));
+        assert!(exact.is_verbatim());
+        assert_eq!(at(src, exact.span_of(1..3)), "el");
+        let mapped = Text::new_mapped("30".into(), Span::new(F, 10, 15));
+        assert!(!mapped.is_verbatim());
+        assert_eq!(at(src, mapped.span_of(0..1)), "world");
+
+        let mut b = TextBuilder::new(F);
+        b.push_exact("say ", 0);
+        b.push_text(&exact, 0..5);
+        b.push_mapped("=", Span::new(F, 9, 10));
+        b.push_text(&mapped, 0..2);
+        assert_eq!(b.value(), "say hello=30");
+        let t = b.finish(Span::new(F, 0, 15), Style::Plain);
+        assert_eq!(at(src, t.span_of(0..9)), "say hello");
+        assert_eq!(at(src, t.span_of(9..10)), " ");
+        assert_eq!(at(src, t.span_of(10..12)), "world");
+        assert_eq!(at(src, t.span_of(6..11)), "llo world");
+        t.verify_against(src).unwrap();
+        let s = t.slice(4..9);
+        assert_eq!(s.value, "hello");
+        assert_eq!(at(src, s.span), "hello");
+        assert_eq!(at(src, s.span_of(0..1)), "h");
+        // Out-of-range and empty ranges are clamped, never a panic.
+        assert_eq!(t.span_of(50..60), Span::new(F, 15, 15));
+        let (from, to) = (5, 2);
+        assert_eq!(t.span_of(from..to), Span::new(F, 5, 5));
     }
 
     #[test]
