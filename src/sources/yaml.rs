@@ -199,6 +199,7 @@ pub struct TextBuilder {
 }
 
 impl TextBuilder {
+    /// An empty builder for text of `file`.
     #[must_use]
     pub fn new(file: FileId) -> Self {
         TextBuilder {
@@ -279,6 +280,8 @@ impl TextBuilder {
         &self.value
     }
 
+    /// The built text; `span` is the whole value's span, shown when the
+    /// value as a whole is reported.
     #[must_use]
     pub fn finish(self, span: Span, style: Style) -> Text {
         debug_assert_eq!(self.file, span.file);
@@ -322,6 +325,7 @@ pub struct Node {
     pub anchor_use: Option<Span>,
 }
 
+/// What a node holds.
 #[derive(Clone, Debug, PartialEq)]
 pub enum NodeKind {
     Null,
@@ -351,11 +355,13 @@ impl Node {
         self.entry(key).map(|(k, _)| k.span)
     }
 
+    /// A scalar's value.
     #[must_use]
     pub fn as_str(&self) -> Option<&str> {
         self.as_text().map(|t| t.value.as_str())
     }
 
+    /// A scalar's value with its map to the file.
     #[must_use]
     pub fn as_text(&self) -> Option<&Text> {
         match &self.kind {
@@ -364,6 +370,7 @@ impl Node {
         }
     }
 
+    /// A sequence's items.
     #[must_use]
     pub fn as_seq(&self) -> Option<&[Node]> {
         match &self.kind {
@@ -372,6 +379,7 @@ impl Node {
         }
     }
 
+    /// A mapping's entries, in file order (merged entries where the `<<` was).
     #[must_use]
     pub fn as_map(&self) -> Option<&[(Node, Node)]> {
         match &self.kind {
@@ -380,6 +388,7 @@ impl Node {
         }
     }
 
+    /// `~`, `null`, or nothing written.
     #[must_use]
     pub fn is_null(&self) -> bool {
         matches!(self.kind, NodeKind::Null)
