@@ -2,7 +2,11 @@
 //! A source knows nothing of the other sources, the model or any output format;
 //! shared syntax (YAML, shell words, `.env`) lives in its own module here.
 
+pub mod compose;
+pub mod dockerfile;
 pub mod dotenv;
 pub mod gunicorn;
 pub mod nginx;
+pub mod procfile;
 pub mod shell;
+pub mod yaml;
