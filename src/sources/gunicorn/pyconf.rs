@@ -2157,8 +2157,8 @@ mod tests {
         let long = format!("timeout = 1{}\n", "+1".repeat(50_000));
         let c = conf(&long);
         assert_eq!(c.problems.len(), 1);
-        let ok = format!("timeout = 1{}\n", "+1".repeat(200));
-        assert_eq!(val(&conf(&ok), "timeout"), secs(201));
+        let ok = format!("timeout = 1{}\n", "+1".repeat(90));
+        assert_eq!(val(&conf(&ok), "timeout"), secs(91));
     }
 
     #[test]
