@@ -604,7 +604,7 @@ mod tests {
             ("-tD", "argument -t/--timeout: invalid int value: 'D'"),
             ("-b -x", "argument -b/--bind: expected one argument"),
             ("-Dx", "argument -D/--daemon: ignored explicit argument 'x'"),
-            ("-m 8", "argument -m/--umask: invalid auto_int value: '8'"),
+            ("-m 08", "argument -m/--umask: invalid auto_int value: '08'"),
         ];
         for (s, want) in cases {
             let (c, _) = parse(s);
