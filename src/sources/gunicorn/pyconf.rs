@@ -189,6 +189,9 @@ pub struct PyConf {
     pub wildcards: Vec<Spanned<String>>,
     /// Every environment variable the file reads, in order.
     pub env_reads: Vec<String>,
+    /// True when gunicorn would fail to load the file (a syntax error, a
+    /// value its validator rejects, an error Python raises while running it).
+    pub gunicorn_fails: bool,
     file: FileId,
     text: String,
 }
@@ -218,6 +221,7 @@ fn evaluate(file: FileId, text: &str, env: Option<&dyn Fn(&str) -> Option<String
         problems: Vec::new(),
         wildcards: Vec::new(),
         env_reads: Vec::new(),
+        gunicorn_fails: false,
         file,
         text: text.to_string(),
     };
@@ -231,6 +235,7 @@ fn evaluate(file: FileId, text: &str, env: Option<&dyn Fn(&str) -> Option<String
     let parsed = match ruff_python_parser::parse_module(text) {
         Ok(p) => p,
         Err(e) => {
+            conf.gunicorn_fails = true;
             conf.problems.push(Problem::parse(
                 span_of(file, e.location),
                 format!("Python syntax error: {}; gunicorn would fail to load this file", e.error),
@@ -248,6 +253,7 @@ fn evaluate(file: FileId, text: &str, env: Option<&dyn Fn(&str) -> Option<String
         problems: Vec::new(),
         wildcards: Vec::new(),
         env_reads: Vec::new(),
+        fails: false,
     };
     ev.scope.bind(
         "__name__",
@@ -279,6 +285,7 @@ fn evaluate(file: FileId, text: &str, env: Option<&dyn Fn(&str) -> Option<String
             let value = match settings::validate(def, &raw) {
                 Ok(v) => v,
                 Err(msg) => {
+                    ev.fails = true;
                     ev.problems.push(Problem::parse(
                         b.span,
                         format!(
@@ -314,6 +321,7 @@ fn evaluate(file: FileId, text: &str, env: Option<&dyn Fn(&str) -> Option<String
         }
     }
     conf.problems.extend(ev.problems);
+    conf.gunicorn_fails |= ev.fails;
     conf.wildcards = ev.wildcards;
     conf.env_reads = ev.env_reads;
     conf
@@ -478,6 +486,8 @@ struct Eval<'a> {
     problems: Vec<Problem>,
     wildcards: Vec<Spanned<String>>,
     env_reads: Vec<String>,
+    /// A problem found so far makes gunicorn fail to load the file.
+    fails: bool,
 }
 
 const BUILTINS: &[&str] = &[
@@ -1314,6 +1324,7 @@ impl Eval<'_> {
                         && why.starts_with("ValueError")
                         && env.is_empty()
                     {
+                        self.fails = true;
                         self.problems.push(Problem::parse(
                             self.span(c.range()),
                             format!("{why}; gunicorn would fail to load this file"),
