@@ -445,7 +445,10 @@ fn flag_expansion(ch: &Chars<'_>, i: usize, b: &mut Builder) {
         while ch.at(i + n).is_some_and(is_name_char) {
             n += 1;
         }
-        let len: usize = (0..n).filter_map(|k| ch.at(i + k)).map(char::len_utf8).sum();
+        let len: usize = (0..n)
+            .filter_map(|k| ch.at(i + k))
+            .map(char::len_utf8)
+            .sum();
         b.expansions.push(t..t + len.max(1));
     }
 }
@@ -563,7 +566,9 @@ impl Lexer<'_, '_> {
     }
 
     fn starts_with(&self, s: &str) -> bool {
-        s.chars().enumerate().all(|(k, c)| self.ch.at(self.i + k) == Some(c))
+        s.chars()
+            .enumerate()
+            .all(|(k, c)| self.ch.at(self.i + k) == Some(c))
     }
 
     fn skip_heredoc_bodies(&mut self) {
@@ -601,7 +606,10 @@ impl Lexer<'_, '_> {
         let mut plain = true;
         let start = self.i;
         while let Some(c) = self.ch.at(self.i) {
-            if matches!(c, ' ' | '\t' | '\n' | ';' | '&' | '|' | '<' | '>' | '(' | ')') {
+            if matches!(
+                c,
+                ' ' | '\t' | '\n' | ';' | '&' | '|' | '<' | '>' | '(' | ')'
+            ) {
                 break;
             }
             match c {
@@ -927,11 +935,7 @@ impl ScriptParser {
             self.redirect_target = false;
             return;
         }
-        let reserved = if info.plain {
-            w.text.as_str()
-        } else {
-            ""
-        };
+        let reserved = if info.plain { w.text.as_str() } else { "" };
         match self.mode {
             Mode::CaseHeader(0) => {
                 self.mode = Mode::CaseHeader(1);
@@ -1423,7 +1427,10 @@ fn find_in(argv: &[Word], programs: &[&str], mut f: Found, depth: usize) -> Opti
                 let mut k = 0;
                 if base == "busybox" {
                     // `busybox sh -c ...`
-                    if rest.first().is_none_or(|w| !matches!(w.text.as_str(), "sh" | "ash")) {
+                    if rest
+                        .first()
+                        .is_none_or(|w| !matches!(w.text.as_str(), "sh" | "ash"))
+                    {
                         return None;
                     }
                     k = 1;
@@ -1606,9 +1613,9 @@ fn find_python_module(
             }
             if c == 'm' {
                 let module = value.text.as_str();
-                let matched = programs
-                    .iter()
-                    .any(|p| module == *p || (*p == "gunicorn" && module == "gunicorn.app.wsgiapp"));
+                let matched = programs.iter().any(|p| {
+                    module == *p || (*p == "gunicorn" && module == "gunicorn.app.wsgiapp")
+                });
                 if !matched {
                     return None;
                 }
@@ -1627,12 +1634,7 @@ fn find_python_module(
     }
 }
 
-fn find_uv(
-    rest: &[Word],
-    programs: &[&str],
-    mut f: Found,
-    depth: usize,
-) -> Option<Invocation> {
+fn find_uv(rest: &[Word], programs: &[&str], mut f: Found, depth: usize) -> Option<Invocation> {
     const VALUE: &[&str] = &[
         "--with",
         "--with-editable",
@@ -1785,7 +1787,14 @@ mod tests {
         let ws = split_words(input, &ident).unwrap();
         assert_eq!(
             texts(&ws),
-            ["gunicorn", "--timeout", "60", "-b", "0.0.0.0:8000", "app:app"]
+            [
+                "gunicorn",
+                "--timeout",
+                "60",
+                "-b",
+                "0.0.0.0:8000",
+                "app:app"
+            ]
         );
         for w in &ws {
             assert_eq!(src(input, w.span), w.text);
@@ -1844,7 +1853,10 @@ mod tests {
         let t = &cmds[1].words[2];
         assert_eq!(t.text, "60");
         let s = t.span;
-        assert_eq!(&outer_text[s.start as usize - 100..s.end as usize - 100], "60");
+        assert_eq!(
+            &outer_text[s.start as usize - 100..s.end as usize - 100],
+            "60"
+        );
         assert!(cmds[1].exec);
     }
 
@@ -1938,7 +1950,16 @@ for i in 1 2; do echo $i; done
         let ws = &cmds[0].words;
         assert_eq!(
             texts(ws),
-            ["gunicorn", "-b", "0.0.0.0:${PORT:-8000}", "-w", "$(nproc)", "-t", "`echo 5`", "$@"]
+            [
+                "gunicorn",
+                "-b",
+                "0.0.0.0:${PORT:-8000}",
+                "-w",
+                "$(nproc)",
+                "-t",
+                "`echo 5`",
+                "$@"
+            ]
         );
         assert!(ws[2].has_expansion() && ws[4].has_expansion() && ws[6].has_expansion());
         assert!(!ws[1].has_expansion());
@@ -2016,7 +2037,10 @@ for i in 1 2; do echo $i; done
     #[test]
     fn finds_through_env_and_runners() {
         let inv = find("env -i A=1 B=2 gunicorn app").unwrap();
-        assert_eq!(inv.env.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(), ["A", "B"]);
+        assert_eq!(
+            inv.env.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(),
+            ["A", "B"]
+        );
         assert_eq!(inv.via, ["env"]);
         let inv = find("GUNICORN_CMD_ARGS=--timeout=5 gunicorn app").unwrap();
         assert_eq!(inv.env[0].1.text, "--timeout=5");
@@ -2032,7 +2056,10 @@ for i in 1 2; do echo $i; done
             ("pdm run gunicorn app", vec!["pdm run"]),
             ("hatch run prod:gunicorn app", vec!["hatch run"]),
             ("ddtrace-run gunicorn app", vec!["ddtrace-run"]),
-            ("newrelic-admin run-program gunicorn app", vec!["newrelic-admin run-program"]),
+            (
+                "newrelic-admin run-program gunicorn app",
+                vec!["newrelic-admin run-program"],
+            ),
             (
                 "opentelemetry-instrument --traces_exporter console gunicorn app",
                 vec!["opentelemetry-instrument"],
@@ -2040,7 +2067,10 @@ for i in 1 2; do echo $i; done
             ("dumb-init -- gunicorn app", vec!["dumb-init"]),
             ("/sbin/tini -g -- gunicorn app", vec!["tini"]),
             ("gosu app gunicorn app", vec!["gosu"]),
-            ("wait-for-it.sh db:5432 -t 30 -- gunicorn app", vec!["wait-for-it.sh"]),
+            (
+                "wait-for-it.sh db:5432 -t 30 -- gunicorn app",
+                vec!["wait-for-it.sh"],
+            ),
             ("exec gunicorn app", vec!["exec"]),
         ] {
             let inv = find(cmd).unwrap_or_else(|| panic!("{cmd}"));
@@ -2071,7 +2101,11 @@ for i in 1 2; do echo $i; done
                 1 => 11,
                 _ => 13,
             };
-            let end = if r.end == 2 { 13 } else { f(r.end.saturating_sub(1)) + 1 };
+            let end = if r.end == 2 {
+                13
+            } else {
+                f(r.end.saturating_sub(1)) + 1
+            };
             Span::new(F, f(r.start), end)
         };
         let w = Word::from_mapped("a\tb", &map);

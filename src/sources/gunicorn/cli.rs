@@ -109,7 +109,9 @@ fn nargs(target: OptionTarget) -> Nargs {
 /// argparse's `_get_action_name`: the option strings joined by `/`.
 fn action_name(target: OptionTarget) -> String {
     match target {
-        OptionTarget::Setting(i) => SETTINGS.get(i).map_or_else(String::new, |d| d.cli.join("/")),
+        OptionTarget::Setting(i) => SETTINGS
+            .get(i)
+            .map_or_else(String::new, |d| d.cli.join("/")),
         OptionTarget::Help => "-h/--help".into(),
         OptionTarget::Version => "-v/--version".into(),
     }
@@ -277,7 +279,9 @@ pub fn parse_args(args: &[Word]) -> GunicornCli {
 impl Parser<'_> {
     fn run(&mut self) {
         let n = self.args.len();
-        let option_indices: Vec<usize> = (0..n).filter(|&i| self.pattern.get(i) == Some(&Pat::O)).collect();
+        let option_indices: Vec<usize> = (0..n)
+            .filter(|&i| self.pattern.get(i) == Some(&Pat::O))
+            .collect();
         let max_option = option_indices.last().copied();
         let mut start = 0;
         while let Some(max) = max_option {
@@ -306,7 +310,11 @@ impl Parser<'_> {
         let stop = self.consume_positionals(start);
         self.extras.extend(stop..n);
         if !self.extras.is_empty() {
-            let words: Vec<&Word> = self.extras.iter().filter_map(|&i| self.args.get(i)).collect();
+            let words: Vec<&Word> = self
+                .extras
+                .iter()
+                .filter_map(|&i| self.args.get(i))
+                .collect();
             let texts: Vec<&str> = words.iter().map(|w| w.text.as_str()).collect();
             if let (Some(first), Some(last)) = (words.first(), words.last()) {
                 self.cli.errors.push((
@@ -566,7 +574,15 @@ mod tests {
 
     #[test]
     fn value_forms() {
-        for s in ["-t60", "-t 60", "--timeout=60", "--timeout 60", "-t=60", "--time 60", "--tim=60"] {
+        for s in [
+            "-t60",
+            "-t 60",
+            "--timeout=60",
+            "--timeout 60",
+            "-t=60",
+            "--time 60",
+            "--tim=60",
+        ] {
             let (c, _) = parse(s);
             assert!(c.errors.is_empty(), "{s}: {:?}", c.errors);
             assert_eq!(opts(&c), [("timeout", "60".to_string())], "{s}");
@@ -593,14 +609,29 @@ mod tests {
     #[test]
     fn argparse_errors() {
         let cases = [
-            ("--t 60", "ambiguous option: --t could match --threads, --timeout"),
-            ("-t 0x10", "argument -t/--timeout: invalid int value: '0x10'"),
+            (
+                "--t 60",
+                "ambiguous option: --t could match --threads, --timeout",
+            ),
+            (
+                "-t 0x10",
+                "argument -t/--timeout: invalid int value: '0x10'",
+            ),
             ("-t", "argument -t/--timeout: expected one argument"),
-            ("-t --timeout", "argument -t/--timeout: expected one argument"),
-            ("--reload=1", "argument --reload: ignored explicit argument '1'"),
+            (
+                "-t --timeout",
+                "argument -t/--timeout: expected one argument",
+            ),
+            (
+                "--reload=1",
+                "argument --reload: ignored explicit argument '1'",
+            ),
             ("-x", "unrecognized arguments: -x"),
             ("app -t 5 extra", "unrecognized arguments: extra"),
-            ("--limit-request-field-size 5", "unrecognized arguments: --limit-request-field-size"),
+            (
+                "--limit-request-field-size 5",
+                "unrecognized arguments: --limit-request-field-size",
+            ),
             ("-tD", "argument -t/--timeout: invalid int value: 'D'"),
             ("-b -x", "argument -b/--bind: expected one argument"),
             ("-Dx", "argument -D/--daemon: ignored explicit argument 'x'"),
@@ -630,7 +661,10 @@ mod tests {
         assert_eq!(opts(&c), [("proxy_protocol", "app:app".into())]);
         assert!(c.app.is_none());
         let (c, _) = parse("--proxy-protocol -t 5 app");
-        assert_eq!(opts(&c), [("proxy_protocol", "auto".into()), ("timeout", "5".into())]);
+        assert_eq!(
+            opts(&c),
+            [("proxy_protocol", "auto".into()), ("timeout", "5".into())]
+        );
         let (c, _) = parse("-t 5 -- -w 3");
         assert_eq!(c.app.as_ref().unwrap().text, "-w");
         assert_eq!(c.positionals.len(), 2);

@@ -95,7 +95,9 @@ pub fn config_location(cli: &GunicornCli, cmd_args_env: Option<&Word>) -> Option
     }
     let w = cmd_args_env?;
     let words = split_words(&w.text, &|r| w.span_of(r)).ok()?;
-    parse_args(&words).last("config").and_then(|o| o.value.clone())
+    parse_args(&words)
+        .last("config")
+        .and_then(|o| o.value.clone())
 }
 
 /// Resolves every setting with gunicorn's precedence.
@@ -126,19 +128,20 @@ pub fn resolve(inputs: &GunicornInputs) -> ResolvedGunicorn {
     // The command line is parsed first; a usage error stops gunicorn there.
     r.usage_errors(inputs.cli, "");
 
-    let cmd_args = inputs.cmd_args_env.and_then(|w| {
-        match split_words(&w.text, &|rg| w.span_of(rg)) {
-            Ok(words) => Some(parse_args(&words)),
-            Err(e) => {
-                r.fail(
-                    1,
-                    e.span,
-                    format!("GUNICORN_CMD_ARGS: {}; gunicorn would exit", e.message),
-                );
-                None
-            }
-        }
-    });
+    let cmd_args =
+        inputs
+            .cmd_args_env
+            .and_then(|w| match split_words(&w.text, &|rg| w.span_of(rg)) {
+                Ok(words) => Some(parse_args(&words)),
+                Err(e) => {
+                    r.fail(
+                        1,
+                        e.span,
+                        format!("GUNICORN_CMD_ARGS: {}; gunicorn would exit", e.message),
+                    );
+                    None
+                }
+            });
     if let Some(env_cli) = &cmd_args {
         r.usage_errors(env_cli, "GUNICORN_CMD_ARGS: ");
     }
@@ -154,10 +157,7 @@ pub fn resolve(inputs: &GunicornInputs) -> ResolvedGunicorn {
             match conf {
                 Some(conf) => unknown_names = r.apply_conf(conf),
                 None => {
-                    let why = format!(
-                        "set by {}, which is not in the repository",
-                        path.text
-                    );
+                    let why = format!("set by {}, which is not in the repository", path.text);
                     for def in SETTINGS.iter().filter(|d| d.name != "config") {
                         r.settings.insert(
                             def.name,
@@ -263,8 +263,10 @@ impl Resolver<'_> {
                 span,
             };
             let value = match settings::python_int(&v, false) {
-                Ok(n) if n >= 0 => i64::try_from(n)
-                    .map_or_else(|_| Value::Unknown(format!("{n} is out of range")), Value::Int),
+                Ok(n) if n >= 0 => i64::try_from(n).map_or_else(
+                    |_| Value::Unknown(format!("{n} is out of range")),
+                    Value::Int,
+                ),
                 Ok(n) => {
                     self.fail(
                         1,
@@ -316,7 +318,9 @@ impl Resolver<'_> {
             self.problems.push(p.clone());
         }
         for (name, a) in &conf.values {
-            let Some(def) = settings::setting(name) else { continue };
+            let Some(def) = settings::setting(name) else {
+                continue;
+            };
             let set_by_deployment = a
                 .env_vars
                 .iter()
@@ -374,7 +378,8 @@ impl Resolver<'_> {
                 last.parsed.clone()
             };
             let v = self.validated(def, &value, last.span);
-            self.settings.insert(def.name, Setting::new(v, origin(last.span)));
+            self.settings
+                .insert(def.name, Setting::new(v, origin(last.span)));
         }
     }
 
@@ -427,7 +432,13 @@ fn effective_worker_class(raw: &Setting, threads: &Setting) -> Setting {
         Value::Int(n) => vec![Some(*n)],
         Value::OneOf(vs) => vs
             .iter()
-            .map(|v| if let Value::Int(n) = v { Some(*n) } else { None })
+            .map(|v| {
+                if let Value::Int(n) = v {
+                    Some(*n)
+                } else {
+                    None
+                }
+            })
             .collect(),
         _ => vec![None],
     };
@@ -514,7 +525,10 @@ mod tests {
     }
 
     fn run(c: &Case, env: &[(&str, &str)], config: ConfigFile<'_>) -> ResolvedGunicorn {
-        let env: Vec<(String, String)> = env.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect();
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| ((*k).into(), (*v).into()))
+            .collect();
         let lookup = move |k: &str| {
             env.iter()
                 .find(|(n, _)| n == k)
@@ -556,7 +570,10 @@ mod tests {
             r.get("bind").unwrap().value,
             Value::List(vec![Value::Str("127.0.0.1:8000".into())])
         );
-        assert_eq!(r.get("worker_class").unwrap().value, Value::Str("sync".into()));
+        assert_eq!(
+            r.get("worker_class").unwrap().value,
+            Value::Str("sync".into())
+        );
         assert_eq!(r.exit_status, None);
         assert!(r.problems.is_empty());
     }
@@ -570,16 +587,27 @@ mod tests {
         let c = case("gunicorn --keep-alive 7 app:app");
         let r = run(
             &c,
-            &[("GUNICORN_CMD_ARGS", "--timeout 90 --max-requests 1000 --keep-alive 1")],
+            &[(
+                "GUNICORN_CMD_ARGS",
+                "--timeout 90 --max-requests 1000 --keep-alive 1",
+            )],
             ConfigFile::Default { conf: Some(&conf) },
         );
         assert_eq!(r.get("timeout").unwrap().value, secs(90));
-        assert!(matches!(r.get("timeout").unwrap().origin, Origin::Env { ref var, .. } if var == "GUNICORN_CMD_ARGS"));
+        assert!(
+            matches!(r.get("timeout").unwrap().origin, Origin::Env { ref var, .. } if var == "GUNICORN_CMD_ARGS")
+        );
         assert_eq!(r.get("max_requests").unwrap().value, Value::Int(1000));
         assert_eq!(r.get("keepalive").unwrap().value, secs(7));
-        assert!(matches!(r.get("keepalive").unwrap().origin, Origin::Cli { .. }));
+        assert!(matches!(
+            r.get("keepalive").unwrap().origin,
+            Origin::Cli { .. }
+        ));
         assert_eq!(r.get("workers").unwrap().value, Value::Int(3));
-        assert!(matches!(r.get("workers").unwrap().origin, Origin::File { .. }));
+        assert!(matches!(
+            r.get("workers").unwrap().origin,
+            Origin::File { .. }
+        ));
     }
 
     #[test]
@@ -587,32 +615,63 @@ mod tests {
         let text = "import os\ntimeout = int(os.environ.get('GUNICORN_TIMEOUT', '120'))\n";
         let conf = parse_pyconf(FileId(2), text);
         let c = case("gunicorn app:app");
-        let r = run(&c, &[("WEB_CONCURRENCY", "4"), ("PORT", "5000")], ConfigFile::Default { conf: Some(&conf) });
+        let r = run(
+            &c,
+            &[("WEB_CONCURRENCY", "4"), ("PORT", "5000")],
+            ConfigFile::Default { conf: Some(&conf) },
+        );
         assert_eq!(r.get("workers").unwrap().value, Value::Int(4));
-        assert!(matches!(r.get("workers").unwrap().origin, Origin::Env { ref var, .. } if var == "WEB_CONCURRENCY"));
+        assert!(
+            matches!(r.get("workers").unwrap().origin, Origin::Env { ref var, .. } if var == "WEB_CONCURRENCY")
+        );
         assert_eq!(
             r.get("bind").unwrap().value,
             Value::List(vec![Value::Str("0.0.0.0:5000".into())])
         );
         let t = r.get("timeout").unwrap();
         assert_eq!(t.value, secs(120));
-        assert!(matches!(&t.origin, Origin::EnvDefault { var, span } if var == "GUNICORN_TIMEOUT" && &text[span.range()] == "int(os.environ.get('GUNICORN_TIMEOUT', '120'))"));
-        let r = run(&c, &[("GUNICORN_TIMEOUT", "77")], ConfigFile::Default { conf: Some(&conf) });
+        assert!(
+            matches!(&t.origin, Origin::EnvDefault { var, span } if var == "GUNICORN_TIMEOUT" && &text[span.range()] == "int(os.environ.get('GUNICORN_TIMEOUT', '120'))")
+        );
+        let r = run(
+            &c,
+            &[("GUNICORN_TIMEOUT", "77")],
+            ConfigFile::Default { conf: Some(&conf) },
+        );
         let t = r.get("timeout").unwrap();
         assert_eq!(t.value, secs(77));
-        assert!(matches!(&t.origin, Origin::Env { var, span } if var == "GUNICORN_TIMEOUT" && span.file == FileId(9)));
+        assert!(
+            matches!(&t.origin, Origin::Env { var, span } if var == "GUNICORN_TIMEOUT" && span.file == FileId(9))
+        );
     }
 
     #[test]
     fn missing_explicit_config_makes_everything_unknown() {
         let c = case("gunicorn -c /etc/gunicorn/conf.py -t 45 app:app");
         let path = c.cli.last("config").unwrap().value.clone().unwrap();
-        let r = run(&c, &[], ConfigFile::Explicit { path: &path, conf: None });
+        let r = run(
+            &c,
+            &[],
+            ConfigFile::Explicit {
+                path: &path,
+                conf: None,
+            },
+        );
         assert_eq!(r.get("timeout").unwrap().value, secs(45));
-        let Value::Unknown(why) = &r.get("keepalive").unwrap().value else { panic!() };
-        assert_eq!(why, "set by /etc/gunicorn/conf.py, which is not in the repository");
-        assert!(matches!(r.get("keepalive").unwrap().origin, Origin::Cli { span } if &c.cmd[span.range()] == "-c /etc/gunicorn/conf.py"));
-        assert_eq!(config_location(&c.cli, None).unwrap().text, "/etc/gunicorn/conf.py");
+        let Value::Unknown(why) = &r.get("keepalive").unwrap().value else {
+            panic!()
+        };
+        assert_eq!(
+            why,
+            "set by /etc/gunicorn/conf.py, which is not in the repository"
+        );
+        assert!(
+            matches!(r.get("keepalive").unwrap().origin, Origin::Cli { span } if &c.cmd[span.range()] == "-c /etc/gunicorn/conf.py")
+        );
+        assert_eq!(
+            config_location(&c.cli, None).unwrap().text,
+            "/etc/gunicorn/conf.py"
+        );
     }
 
     #[test]
@@ -625,10 +684,16 @@ mod tests {
         assert_eq!(r.configured_worker_class.value, Value::Str("sync".into()));
         let c = case("gunicorn -k gunicorn.workers.ggevent.GeventWorker --threads 4 app:app");
         let r = run(&c, &[], ConfigFile::Default { conf: None });
-        assert_eq!(r.get("worker_class").unwrap().value, Value::Str("gevent".into()));
+        assert_eq!(
+            r.get("worker_class").unwrap().value,
+            Value::Str("gevent".into())
+        );
         let c = case("gunicorn -k egg:gunicorn#sync --threads 4 app:app");
         let r = run(&c, &[], ConfigFile::Default { conf: None });
-        assert_eq!(r.get("worker_class").unwrap().value, Value::Str("sync".into()));
+        assert_eq!(
+            r.get("worker_class").unwrap().value,
+            Value::Str("sync".into())
+        );
     }
 
     #[test]
@@ -646,38 +711,70 @@ mod tests {
         let r = run(&c, &[], ConfigFile::Default { conf: None });
         assert_eq!(r.exit_status, Some(2));
         let c = case("gunicorn app:app");
-        let r = run(&c, &[("GUNICORN_CMD_ARGS", "--timeout '5")], ConfigFile::Default { conf: None });
+        let r = run(
+            &c,
+            &[("GUNICORN_CMD_ARGS", "--timeout '5")],
+            ConfigFile::Default { conf: None },
+        );
         assert_eq!(r.exit_status, Some(1));
         assert!(r.problems[0].message.contains("No closing quotation"));
         let c = case("gunicorn -t 5");
         let r = run(&c, &[], ConfigFile::Default { conf: None });
-        assert!(r.problems[0].message.contains("No application module specified."));
+        assert!(
+            r.problems[0]
+                .message
+                .contains("No application module specified.")
+        );
     }
 
     #[test]
     fn binds_accumulate_per_source() {
         let conf = parse_pyconf(FileId(2), "bind = ['unix:/run/g.sock']\n");
         let c = case("gunicorn -b 0.0.0.0:80 --bind=[::]:80 app:app");
-        let r = run(&c, &[("GUNICORN_CMD_ARGS", "-b 1.2.3.4:5")], ConfigFile::Default { conf: Some(&conf) });
+        let r = run(
+            &c,
+            &[("GUNICORN_CMD_ARGS", "-b 1.2.3.4:5")],
+            ConfigFile::Default { conf: Some(&conf) },
+        );
         assert_eq!(
             r.get("bind").unwrap().value,
-            Value::List(vec![Value::Str("0.0.0.0:80".into()), Value::Str("[::]:80".into())])
+            Value::List(vec![
+                Value::Str("0.0.0.0:80".into()),
+                Value::Str("[::]:80".into())
+            ])
         );
         let c = case("gunicorn app:app");
-        let r = run(&c, &[("GUNICORN_CMD_ARGS", "-b 1.2.3.4:5 -b 6.7.8.9:1")], ConfigFile::Default { conf: Some(&conf) });
+        let r = run(
+            &c,
+            &[("GUNICORN_CMD_ARGS", "-b 1.2.3.4:5 -b 6.7.8.9:1")],
+            ConfigFile::Default { conf: Some(&conf) },
+        );
         assert_eq!(
             r.get("bind").unwrap().value,
-            Value::List(vec![Value::Str("1.2.3.4:5".into()), Value::Str("6.7.8.9:1".into())])
+            Value::List(vec![
+                Value::Str("1.2.3.4:5".into()),
+                Value::Str("6.7.8.9:1".into())
+            ])
         );
     }
 
     #[test]
     fn branch_only_values_fall_back() {
-        let conf = parse_pyconf(FileId(2), "import os\nif os.getenv('PROD'):\n    timeout = 90\n");
+        let conf = parse_pyconf(
+            FileId(2),
+            "import os\nif os.getenv('PROD'):\n    timeout = 90\n",
+        );
         let c = case("gunicorn app:app");
         let r = run(&c, &[], ConfigFile::Default { conf: Some(&conf) });
-        assert_eq!(r.get("timeout").unwrap().value, Value::OneOf(vec![secs(90), secs(30)]));
-        let r = run(&c, &[("PROD", "1")], ConfigFile::Default { conf: Some(&conf) });
+        assert_eq!(
+            r.get("timeout").unwrap().value,
+            Value::OneOf(vec![secs(90), secs(30)])
+        );
+        let r = run(
+            &c,
+            &[("PROD", "1")],
+            ConfigFile::Default { conf: Some(&conf) },
+        );
         assert_eq!(r.get("timeout").unwrap().value, secs(90));
         let _ = &c.words;
     }

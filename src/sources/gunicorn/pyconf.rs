@@ -214,7 +214,10 @@ pub fn parse_pyconf(file: FileId, text: &str) -> PyConf {
     evaluate(file, text, None)
 }
 
-fn evaluate(file: FileId, text: &str, env: Option<&dyn Fn(&str) -> Option<String>>) -> PyConf {
+/// The deployment's environment: a variable's value, if it sets it.
+type EnvLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+fn evaluate(file: FileId, text: &str, env: Option<EnvLookup<'_>>) -> PyConf {
     let mut conf = PyConf {
         values: BTreeMap::new(),
         unknown_names: Vec::new(),
@@ -238,7 +241,10 @@ fn evaluate(file: FileId, text: &str, env: Option<&dyn Fn(&str) -> Option<String
             conf.gunicorn_fails = true;
             conf.problems.push(Problem::parse(
                 span_of(file, e.location),
-                format!("Python syntax error: {}; gunicorn would fail to load this file", e.error),
+                format!(
+                    "Python syntax error: {}; gunicorn would fail to load this file",
+                    e.error
+                ),
             ));
             return conf;
         }
@@ -277,10 +283,7 @@ fn evaluate(file: FileId, text: &str, env: Option<&dyn Fn(&str) -> Option<String
             if let Some((what, span)) = &last_wildcard
                 && b.seq < ev.wildcard_seq()
             {
-                raw = PyValue::Unknown(format!(
-                    "may be replaced by {what} at byte {}",
-                    span.start
-                ));
+                raw = PyValue::Unknown(format!("may be replaced by {what} at byte {}", span.start));
             }
             let value = match settings::validate(def, &raw) {
                 Ok(v) => v,
@@ -317,7 +320,8 @@ fn evaluate(file: FileId, text: &str, env: Option<&dyn Fn(&str) -> Option<String
             BindingKind::Module | BindingKind::Import => false,
         };
         if report {
-            conf.unknown_names.push(Spanned::new(name.clone(), b.target));
+            conf.unknown_names
+                .push(Spanned::new(name.clone(), b.target));
         }
     }
     conf.problems.extend(ev.problems);
@@ -360,7 +364,10 @@ fn too_deep(file: FileId, text: &str) -> Option<Span> {
                     if d == b'\n' && !triple {
                         break;
                     }
-                    if d == c && (!triple || (bytes.get(i + 1) == Some(&c) && bytes.get(i + 2) == Some(&c))) {
+                    if d == c
+                        && (!triple
+                            || (bytes.get(i + 1) == Some(&c) && bytes.get(i + 2) == Some(&c)))
+                    {
                         i += if triple { 3 } else { 1 };
                         break;
                     }
@@ -479,7 +486,7 @@ impl Scope {
 struct Eval<'a> {
     file: FileId,
     text: &'a str,
-    env: Option<&'a dyn Fn(&str) -> Option<String>>,
+    env: Option<EnvLookup<'a>>,
     scope: Scope,
     /// Environment variables read while evaluating the current expression.
     deps: Vec<String>,
@@ -559,7 +566,11 @@ impl Eval<'_> {
                 let (cur, cur_env) = match self.scope.bindings.get(n.id.as_str()) {
                     Some(b) => (b.value.clone(), b.env.clone()),
                     None => (
-                        PyValue::Unknown(format!("{} is not defined before `{}=`", n.id, op_str(a.op))),
+                        PyValue::Unknown(format!(
+                            "{} is not defined before `{}=`",
+                            n.id,
+                            op_str(a.op)
+                        )),
                         Vec::new(),
                     ),
                 };
@@ -614,7 +625,11 @@ impl Eval<'_> {
                     c.guard.is_none()
                         && matches!(&c.pattern, ruff_python_ast::Pattern::MatchAs(p) if p.pattern.is_none())
                 });
-                let mut outcomes = if exhaustive { Vec::new() } else { vec![before.clone()] };
+                let mut outcomes = if exhaustive {
+                    Vec::new()
+                } else {
+                    vec![before.clone()]
+                };
                 for c in &m.cases {
                     self.scope = before.clone();
                     self.block(&c.body, depth + 1);
@@ -684,7 +699,10 @@ impl Eval<'_> {
             Stmt::ImportFrom(imp) => {
                 let module = imp.module.as_ref().map_or("", |m| m.as_str());
                 let prefix = if imp.level > 0 {
-                    format!("{}{module}", ".".repeat(usize::try_from(imp.level).unwrap_or(1)))
+                    format!(
+                        "{}{module}",
+                        ".".repeat(usize::try_from(imp.level).unwrap_or(1))
+                    )
                 } else {
                     module.to_string()
                 };
@@ -970,7 +988,13 @@ impl Eval<'_> {
                         Expr::Starred(s) => s.value.as_ref(),
                         t => t,
                     };
-                    self.assign(target, PyValue::Unknown(why.clone()), env, value_expr, depth + 1);
+                    self.assign(
+                        target,
+                        PyValue::Unknown(why.clone()),
+                        env,
+                        value_expr,
+                        depth + 1,
+                    );
                 }
             }
         }
@@ -1028,7 +1052,9 @@ impl Eval<'_> {
         let id = n.id.as_str();
         let base = match self.scope.bindings.get(id) {
             Some(b) => b.qualified.clone()?,
-            None if BUILTINS.contains(&id) && attrs.is_empty() => return Some(format!("builtins.{id}")),
+            None if BUILTINS.contains(&id) && attrs.is_empty() => {
+                return Some(format!("builtins.{id}"));
+            }
             None => return None,
         };
         let mut q = base;
@@ -1061,7 +1087,10 @@ impl Eval<'_> {
                     .as_i64()
                     .map(i128::from)
                     .or_else(|| i.as_u64().map(i128::from))
-                    .map_or_else(|| PyValue::Unknown("a very large integer".into()), PyValue::Int),
+                    .map_or_else(
+                        || PyValue::Unknown("a very large integer".into()),
+                        PyValue::Int,
+                    ),
                 Number::Float(f) => PyValue::Float(*f),
                 Number::Complex { .. } => PyValue::Unknown("a complex number".into()),
             },
@@ -1083,12 +1112,20 @@ impl Eval<'_> {
                                         let v = self.eval(&i.expression, d);
                                         let plain = i.debug_text.is_none()
                                             && i.format_spec.is_none()
-                                            && matches!(i.conversion, ConversionFlag::None | ConversionFlag::Str);
+                                            && matches!(
+                                                i.conversion,
+                                                ConversionFlag::None | ConversionFlag::Str
+                                            );
                                         if v.is_opaque() || !plain {
-                                            return opaque_or(v, "an f-string with a format specification");
+                                            return opaque_or(
+                                                v,
+                                                "an f-string with a format specification",
+                                            );
                                         }
                                         if let PyValue::OneOf(_) = v {
-                                            return PyValue::Unknown("an f-string over alternatives".into());
+                                            return PyValue::Unknown(
+                                                "an f-string over alternatives".into(),
+                                            );
                                         }
                                         out.push_str(&v.py_str());
                                     }
@@ -1209,10 +1246,10 @@ impl Eval<'_> {
                         let cs: Vec<char> = s.chars().collect();
                         let n = i128::try_from(cs.len()).unwrap_or(0);
                         let k = if i < 0 { n + i } else { i };
-                        usize::try_from(k)
-                            .ok()
-                            .and_then(|k| cs.get(k))
-                            .map_or_else(|| PyValue::Unknown("index out of range".into()), |c| PyValue::Str(c.to_string()))
+                        usize::try_from(k).ok().and_then(|k| cs.get(k)).map_or_else(
+                            || PyValue::Unknown("index out of range".into()),
+                            |c| PyValue::Str(c.to_string()),
+                        )
                     }
                     (b, _) if b.is_opaque() => b,
                     _ => PyValue::Unknown(format!("subscript `{}`", self.src(s.range))),
@@ -1294,7 +1331,9 @@ impl Eval<'_> {
                         None => return PyValue::Unknown("len() without an argument".into()),
                     };
                     return match v {
-                        PyValue::Str(s) => PyValue::Int(i128::try_from(s.chars().count()).unwrap_or(0)),
+                        PyValue::Str(s) => {
+                            PyValue::Int(i128::try_from(s.chars().count()).unwrap_or(0))
+                        }
                         PyValue::List(l) => PyValue::Int(i128::try_from(l.len()).unwrap_or(0)),
                         PyValue::CpuDependent(_) => PyValue::CpuDependent(src),
                         other => opaque_or(other, "len() of an unknown value"),
@@ -1313,10 +1352,11 @@ impl Eval<'_> {
                         };
                     };
                     let (v, env) = self.eval_tracked(first);
-                    let base = match args.get(1).copied().or_else(|| kw("base")) {
-                        Some(b) => Some(self.eval(b, d)),
-                        None => None,
-                    };
+                    let base = args
+                        .get(1)
+                        .copied()
+                        .or_else(|| kw("base"))
+                        .map(|b| self.eval(b, d));
                     let name = q.trim_start_matches("builtins.").to_string();
                     let src2 = src.clone();
                     let r = lift1(v, &|v| builtin1(&name, v, base.as_ref(), &src2));
@@ -1336,7 +1376,9 @@ impl Eval<'_> {
                     let vals: Vec<PyValue> = if args.len() == 1 {
                         match args.first().map(|a| self.eval(a, d)) {
                             Some(PyValue::List(v)) => v,
-                            Some(other) => return opaque_or(other, "max/min over an unknown value"),
+                            Some(other) => {
+                                return opaque_or(other, "max/min over an unknown value");
+                            }
                             None => Vec::new(),
                         }
                     } else {
@@ -1358,7 +1400,10 @@ impl Eval<'_> {
         if let Expr::Attribute(a) = c.func.as_ref() {
             let method = a.attr.as_str();
             if let Expr::Call(inner) = a.value.as_ref()
-                && matches!(self.qualname(&inner.func).as_deref(), Some("builtins.globals" | "builtins.vars" | "builtins.locals"))
+                && matches!(
+                    self.qualname(&inner.func).as_deref(),
+                    Some("builtins.globals" | "builtins.vars" | "builtins.locals")
+                )
             {
                 if method != "get" {
                     self.add_wildcard(format!("`{}`", shorten(&src)), c.range());
@@ -1506,9 +1551,7 @@ fn lift1(v: PyValue, f: &dyn Fn(PyValue) -> PyValue) -> PyValue {
 
 fn lift2(a: PyValue, b: PyValue, f: &dyn Fn(PyValue, PyValue) -> PyValue) -> PyValue {
     match (a, b) {
-        (PyValue::OneOf(xs), b) => {
-            one_of(xs.into_iter().map(|x| lift2(x, b.clone(), f)).collect())
-        }
+        (PyValue::OneOf(xs), b) => one_of(xs.into_iter().map(|x| lift2(x, b.clone(), f)).collect()),
         (a, PyValue::OneOf(ys)) => one_of(ys.into_iter().map(|y| f(a.clone(), y)).collect()),
         (a, b) => f(a, b),
     }
@@ -1693,9 +1736,10 @@ fn unaryop(op: UnaryOp, v: PyValue, src: &str) -> PyValue {
         };
     }
     if op == UnaryOp::Not {
-        return v
-            .truthy()
-            .map_or_else(|| opaque_or(v.clone(), "truth of an unknown value"), |t| PyValue::Bool(!t));
+        return v.truthy().map_or_else(
+            || opaque_or(v.clone(), "truth of an unknown value"),
+            |t| PyValue::Bool(!t),
+        );
     }
     match (op, as_num(&v)) {
         (UnaryOp::USub, Some(Num::Int(n))) => PyValue::Int(-n),
@@ -1753,7 +1797,11 @@ fn compare(op: CmpOp, a: &PyValue, b: &PyValue) -> PyValue {
                     if items.iter().any(PyValue::is_opaque) {
                         None
                     } else {
-                        Some(items.iter().any(|i| compare(CmpOp::Eq, a, i) == PyValue::Bool(true)))
+                        Some(
+                            items
+                                .iter()
+                                .any(|i| compare(CmpOp::Eq, a, i) == PyValue::Bool(true)),
+                        )
                     }
                 }
                 _ => None,
@@ -1761,7 +1809,10 @@ fn compare(op: CmpOp, a: &PyValue, b: &PyValue) -> PyValue {
             found.map(|f| if op == CmpOp::In { f } else { !f })
         }
     };
-    r.map_or_else(|| PyValue::Unknown("an unsupported comparison".into()), PyValue::Bool)
+    r.map_or_else(
+        || PyValue::Unknown("an unsupported comparison".into()),
+        PyValue::Bool,
+    )
 }
 
 /// `int(x)`, `float(x)`, `str(x)`, `bool(x)`, `abs(x)`, `round(x)`.
@@ -1793,7 +1844,10 @@ fn builtin1(name: &str, v: PyValue, base: Option<&PyValue>, src: &str) -> PyValu
                 )),
             },
             (PyValue::Str(s), Some(PyValue::Int(b))) => {
-                let clean: String = settings::py_strip(s).chars().filter(|c| *c != '_').collect();
+                let clean: String = settings::py_strip(s)
+                    .chars()
+                    .filter(|c| *c != '_')
+                    .collect();
                 let radix = u32::try_from(*b).ok().filter(|b| (2..=36).contains(b));
                 match radix.and_then(|r| i128::from_str_radix(&clean, r).ok()) {
                     Some(n) => PyValue::Int(n),
@@ -1827,9 +1881,10 @@ fn builtin1(name: &str, v: PyValue, base: Option<&PyValue>, src: &str) -> PyValu
             ),
         },
         "str" => PyValue::Str(v.py_str()),
-        "bool" => v
-            .truthy()
-            .map_or_else(|| PyValue::Unknown("truth of a value".into()), PyValue::Bool),
+        "bool" => v.truthy().map_or_else(
+            || PyValue::Unknown("truth of a value".into()),
+            PyValue::Bool,
+        ),
         "abs" => match as_num(&v) {
             Some(Num::Int(n)) => PyValue::Int(n.abs()),
             Some(Num::Float(f)) => PyValue::Float(f.abs()),
@@ -2004,7 +2059,10 @@ mod tests {
                     max_requests, max_requests_jitter = 1000, 50\n";
         let c = conf(text);
         assert!(c.problems.is_empty(), "{:?}", c.problems);
-        assert_eq!(val(&c, "bind"), Value::List(vec![Value::Str("0.0.0.0:8000".into())]));
+        assert_eq!(
+            val(&c, "bind"),
+            Value::List(vec![Value::Str("0.0.0.0:8000".into())])
+        );
         assert_eq!(val(&c, "workers"), Value::Int(5));
         assert_eq!(val(&c, "timeout"), secs(120));
         assert_eq!(val(&c, "keepalive"), secs(5));
@@ -2030,15 +2088,26 @@ mod tests {
                     bind = f\"0.0.0.0:{os.getenv('PORT', '8000')}\"\n";
         let c = conf(text);
         assert_eq!(val(&c, "timeout"), secs(120));
-        assert_eq!(c.values["timeout"].env_var.as_deref(), Some("GUNICORN_TIMEOUT"));
+        assert_eq!(
+            c.values["timeout"].env_var.as_deref(),
+            Some("GUNICORN_TIMEOUT")
+        );
         assert_eq!(val(&c, "keepalive"), secs(7));
         assert_eq!(val(&c, "graceful_timeout"), secs(33));
         assert_eq!(c.values["graceful_timeout"].env_var.as_deref(), Some("GT"));
         assert!(val(&c, "max_requests").is_unknown());
-        let Value::Unknown(why) = val(&c, "workers") else { panic!() };
-        assert!(why.contains("CPU") && why.contains("mp.cpu_count() * 2 + 1"), "{why}");
+        let Value::Unknown(why) = val(&c, "workers") else {
+            panic!()
+        };
+        assert!(
+            why.contains("CPU") && why.contains("mp.cpu_count() * 2 + 1"),
+            "{why}"
+        );
         assert!(val(&c, "threads").is_unknown());
-        assert_eq!(val(&c, "bind"), Value::List(vec![Value::Str("0.0.0.0:8000".into())]));
+        assert_eq!(
+            val(&c, "bind"),
+            Value::List(vec![Value::Str("0.0.0.0:8000".into())])
+        );
         assert_eq!(c.values["bind"].env_var.as_deref(), Some("PORT"));
 
         let with = c.with_env(&|k| match k {
@@ -2059,10 +2128,16 @@ mod tests {
                     else:\n    workers = 2\n    timeout = 60\nif True:\n    keepalive = 5\nelse:\n    keepalive = 9\n\
                     if os.getenv('X'):\n    threads = 4\n";
         let c = conf(text);
-        assert_eq!(val(&c, "workers"), Value::OneOf(vec![Value::Int(8), Value::Int(2)]));
+        assert_eq!(
+            val(&c, "workers"),
+            Value::OneOf(vec![Value::Int(8), Value::Int(2)])
+        );
         assert_eq!(val(&c, "timeout"), secs(60));
         assert_eq!(val(&c, "keepalive"), secs(5));
-        assert_eq!(val(&c, "threads"), Value::OneOf(vec![Value::Int(4), Value::Unset]));
+        assert_eq!(
+            val(&c, "threads"),
+            Value::OneOf(vec![Value::Int(4), Value::Unset])
+        );
         // With the deployment setting ENV the branch is decided.
         let prod = c.with_env(&|k| (k == "ENV").then(|| "prod".to_string()));
         assert_eq!(val(&prod, "workers"), Value::Int(8));
@@ -2078,7 +2153,10 @@ mod tests {
                     def helper():\n    pass\ndef pre_requests(worker, req):\n    pass\n";
         let c = conf(text);
         let names: Vec<&str> = c.unknown_names.iter().map(|s| s.value.as_str()).collect();
-        assert_eq!(names, ["keep_alive", "TIMEOUT", "workerclass", "pre_requests"]);
+        assert_eq!(
+            names,
+            ["keep_alive", "TIMEOUT", "workerclass", "pre_requests"]
+        );
         assert_eq!(&text[c.unknown_names[0].span.range()], "keep_alive");
         assert_eq!(val(&c, "post_fork"), Value::Str("post_fork()".into()));
         assert_eq!(val(&c, "workers"), Value::Int(8));
@@ -2090,10 +2168,19 @@ mod tests {
         let c = conf("timeout = 'abc'\nworkers = -1\nkeepalive = 2.5\n");
         assert!(val(&c, "timeout").is_unknown());
         let msgs: Vec<&str> = c.problems.iter().map(|p| p.message.as_str()).collect();
-        assert!(msgs[0].contains("Invalid value for timeout: abc"), "{msgs:?}");
+        assert!(
+            msgs[0].contains("Invalid value for timeout: abc"),
+            "{msgs:?}"
+        );
         assert!(msgs[0].contains("invalid literal for int() with base 0: 'abc'"));
-        assert!(msgs.iter().any(|m| m.contains("Value must be positive: -1")));
-        assert!(msgs.iter().any(|m| m.contains("int() can't convert non-string")));
+        assert!(
+            msgs.iter()
+                .any(|m| m.contains("Value must be positive: -1"))
+        );
+        assert!(
+            msgs.iter()
+                .any(|m| m.contains("int() can't convert non-string"))
+        );
         // "0x10" is hex in a config file; "010" is rejected.
         let c = conf("timeout = '0x10'\ngraceful_timeout = '010'\n");
         assert_eq!(val(&c, "timeout"), secs(16));
@@ -2113,7 +2200,10 @@ mod tests {
         assert!(c.problems.is_empty(), "{:?}", c.problems);
         assert_eq!(val(&c, "timeout"), secs(45));
         assert_eq!(val(&c, "threads"), Value::Int(4));
-        assert_eq!(val(&c, "workers"), Value::OneOf(vec![Value::Int(3), Value::Unset]));
+        assert_eq!(
+            val(&c, "workers"),
+            Value::OneOf(vec![Value::Int(3), Value::Unset])
+        );
     }
 
     #[test]
@@ -2133,14 +2223,19 @@ mod tests {
                     for i in range(3):\n    threads = i\n\
                     bind = ['a:1']\nbind.append('b:2')\nraw_env = []\nraw_env.extend(['A=1'])\n";
         let c = conf(text);
-        let Value::OneOf(alts) = val(&c, "workers") else { panic!("{:?}", val(&c, "workers")) };
+        let Value::OneOf(alts) = val(&c, "workers") else {
+            panic!("{:?}", val(&c, "workers"))
+        };
         assert!(alts[0].is_unknown() && alts[1] == Value::Int(3));
         assert!(val(&c, "threads").is_unknown());
         assert_eq!(
             val(&c, "bind"),
             Value::List(vec![Value::Str("a:1".into()), Value::Str("b:2".into())])
         );
-        assert_eq!(val(&c, "raw_env"), Value::List(vec![Value::Str("A=1".into())]));
+        assert_eq!(
+            val(&c, "raw_env"),
+            Value::List(vec![Value::Str("A=1".into())])
+        );
     }
 
     #[test]
@@ -2155,7 +2250,9 @@ mod tests {
         let c = conf(&text);
         assert!(!marker.exists());
         // `exec(...)` may set anything: what came before it is unknown.
-        let Value::Unknown(why) = val(&c, "timeout") else { panic!() };
+        let Value::Unknown(why) = val(&c, "timeout") else {
+            panic!()
+        };
         assert!(why.starts_with("may be replaced by `exec("), "{why}");
         assert_eq!(val(&c, "keepalive"), secs(3));
     }

@@ -235,7 +235,10 @@ fn comma_list(s: &str) -> Vec<Value> {
 fn int_value(kind: Kind, n: i128) -> Value {
     match (kind, u64::try_from(n)) {
         (Kind::Seconds, Ok(s)) => Value::Duration(Millis::from_secs(s)),
-        _ => i64::try_from(n).map_or_else(|_| Value::Unknown(format!("{n} is out of range")), Value::Int),
+        _ => i64::try_from(n).map_or_else(
+            |_| Value::Unknown(format!("{n} is out of range")),
+            Value::Int,
+        ),
     }
 }
 
@@ -309,7 +312,10 @@ pub fn python_int(s: &str, base0: bool) -> Result<i128, IntError> {
         (10, body, false)
     };
     // Underscores: single, between digits; after a base prefix one may lead.
-    let d = digits.strip_prefix('_').filter(|_| after_prefix).unwrap_or(digits);
+    let d = digits
+        .strip_prefix('_')
+        .filter(|_| after_prefix)
+        .unwrap_or(digits);
     if d.is_empty() || d.starts_with('_') || d.ends_with('_') || d.contains("__") {
         return Err(IntError::Invalid);
     }
@@ -465,9 +471,7 @@ pub fn validate(def: &SettingDef, v: &PyValue) -> Result<Value, String> {
             PyValue::Int(n) if matches!(def.validator, Validator::Other(_)) => {
                 Ok(int_value(def.kind, *n))
             }
-            PyValue::Bool(b) if matches!(def.validator, Validator::Other(_)) => {
-                Ok(Value::Bool(*b))
-            }
+            PyValue::Bool(b) if matches!(def.validator, Validator::Other(_)) => Ok(Value::Bool(*b)),
             other if matches!(def.validator, Validator::Other(_)) => Ok(Value::Unknown(format!(
                 "{} (not checked by parity)",
                 other.py_str()
@@ -490,11 +494,13 @@ pub fn validate(def: &SettingDef, v: &PyValue) -> Result<Value, String> {
                     })
                     .collect::<Result<Vec<_>, _>>()
                     .map(Value::List),
-                PyValue::Int(_) | PyValue::Bool(_) | PyValue::Float(_) => Err(format!(
-                    "'{}' object is not iterable",
-                    v.type_name()
-                )),
-                other => Ok(Value::Unknown(format!("{} (not checked by parity)", other.py_str()))),
+                PyValue::Int(_) | PyValue::Bool(_) | PyValue::Float(_) => {
+                    Err(format!("'{}' object is not iterable", v.type_name()))
+                }
+                other => Ok(Value::Unknown(format!(
+                    "{} (not checked by parity)",
+                    other.py_str()
+                ))),
             }
         }
         Validator::CommaList => match v {
@@ -505,9 +511,9 @@ pub fn validate(def: &SettingDef, v: &PyValue) -> Result<Value, String> {
         Validator::Class => match v {
             PyValue::Str(s) => Ok(Value::Str(py_strip(s).to_string())),
             PyValue::None => Ok(Value::Unset),
-            PyValue::Function(name) => Ok(Value::Unknown(format!(
-                "the class returned by {name}()"
-            ))),
+            PyValue::Function(name) => {
+                Ok(Value::Unknown(format!("the class returned by {name}()")))
+            }
             other => Err(format!("Not a string: {}", other.py_str())),
         },
         Validator::Dict => match v {
@@ -535,7 +541,10 @@ const WORKER_ALIASES: &[(&str, &str)] = &[
     ("sync", "gunicorn.workers.sync.SyncWorker"),
     ("gevent", "gunicorn.workers.ggevent.GeventWorker"),
     ("gevent_wsgi", "gunicorn.workers.ggevent.GeventPyWSGIWorker"),
-    ("gevent_pywsgi", "gunicorn.workers.ggevent.GeventPyWSGIWorker"),
+    (
+        "gevent_pywsgi",
+        "gunicorn.workers.ggevent.GeventPyWSGIWorker",
+    ),
     ("tornado", "gunicorn.workers.gtornado.TornadoWorker"),
     ("gthread", "gunicorn.workers.gthread.ThreadWorker"),
     ("asgi", "gunicorn.workers.gasgi.ASGIWorker"),
@@ -590,7 +599,9 @@ pub static SETTINGS: &[SettingDef] = &[
         action: Action::Append,
         kind: Kind::List,
         validator: Validator::ListStr,
-        default: DefaultValue::Dynamic("['0.0.0.0:$PORT'] if $PORT is set, else ['127.0.0.1:8000']"),
+        default: DefaultValue::Dynamic(
+            "['0.0.0.0:$PORT'] if $PORT is set, else ['127.0.0.1:8000']",
+        ),
         section: "Server Socket",
         since: "all versions",
     },
@@ -920,7 +931,9 @@ pub static SETTINGS: &[SettingDef] = &[
         action: Action::FileOnly,
         kind: Kind::Dict,
         validator: Validator::Dict,
-        default: DefaultValue::Dict("{'X-FORWARDED-PROTOCOL': 'ssl', 'X-FORWARDED-PROTO': 'https', 'X-FORWARDED-SSL': 'on'}"),
+        default: DefaultValue::Dict(
+            "{'X-FORWARDED-PROTOCOL': 'ssl', 'X-FORWARDED-PROTO': 'https', 'X-FORWARDED-SSL': 'on'}",
+        ),
         section: "Server Mechanics",
         since: "all versions",
     },
@@ -960,7 +973,9 @@ pub static SETTINGS: &[SettingDef] = &[
         action: Action::Store(ArgType::Str),
         kind: Kind::Str,
         validator: Validator::Str,
-        default: DefaultValue::Str("%(h)s %(l)s %(u)s %(t)s \"%(r)s\" %(s)s %(b)s \"%(f)s\" \"%(a)s\""),
+        default: DefaultValue::Str(
+            "%(h)s %(l)s %(u)s %(t)s \"%(r)s\" %(s)s %(b)s \"%(f)s\" \"%(a)s\"",
+        ),
         section: "Logging",
         since: "all versions",
     },
@@ -1819,7 +1834,10 @@ pub static OPTION_STRINGS: &[(&str, OptionTarget)] = &[
     ("--initgroups", OptionTarget::Setting(33)),
     ("--forwarded-allow-ips", OptionTarget::Setting(36)),
     ("--access-logfile", OptionTarget::Setting(37)),
-    ("--disable-redirect-access-to-syslog", OptionTarget::Setting(38)),
+    (
+        "--disable-redirect-access-to-syslog",
+        OptionTarget::Setting(38),
+    ),
     ("--access-logformat", OptionTarget::Setting(39)),
     ("--error-logfile", OptionTarget::Setting(40)),
     ("--log-file", OptionTarget::Setting(40)),
@@ -1864,8 +1882,14 @@ pub static OPTION_STRINGS: &[(&str, OptionTarget)] = &[
     ("--paste-global", OptionTarget::Setting(94)),
     ("--permit-obsolete-folding", OptionTarget::Setting(95)),
     ("--strip-header-spaces", OptionTarget::Setting(96)),
-    ("--permit-unconventional-http-method", OptionTarget::Setting(97)),
-    ("--permit-unconventional-http-version", OptionTarget::Setting(98)),
+    (
+        "--permit-unconventional-http-method",
+        OptionTarget::Setting(97),
+    ),
+    (
+        "--permit-unconventional-http-version",
+        OptionTarget::Setting(98),
+    ),
     ("--casefold-http-method", OptionTarget::Setting(99)),
     ("--forwarder-headers", OptionTarget::Setting(100)),
     ("--header-map", OptionTarget::Setting(101)),
@@ -1887,9 +1911,20 @@ pub static OPTION_STRINGS: &[(&str, OptionTarget)] = &[
 
 /// First code point (value 0) of each run of ten Unicode decimal digits (Python 3.11,
 /// Unicode 14.0.0); `int()` accepts any of them.
-pub(crate) static DECIMAL_ZEROS: &[u32] = &[0x30, 0x660, 0x6F0, 0x7C0, 0x966, 0x9E6, 0xA66, 0xAE6, 0xB66, 0xBE6, 0xC66, 0xCE6, 0xD66, 0xDE6, 0xE50, 0xED0, 0xF20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0, 0x1A80, 0x1A90, 0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xA620, 0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0, 0xFF10, 0x104A0, 0x10D30, 0x11066, 0x110F0, 0x11136, 0x111D0, 0x112F0, 0x11450, 0x114D0, 0x11650, 0x116C0, 0x11730, 0x118E0, 0x11950, 0x11C50, 0x11D50, 0x11DA0, 0x16A60, 0x16AC0, 0x16B50, 0x1D7CE, 0x1D7D8, 0x1D7E2, 0x1D7EC, 0x1D7F6, 0x1E140, 0x1E2F0, 0x1E950, 0x1FBF0];
+pub(crate) static DECIMAL_ZEROS: &[u32] = &[
+    0x30, 0x660, 0x6F0, 0x7C0, 0x966, 0x9E6, 0xA66, 0xAE6, 0xB66, 0xBE6, 0xC66, 0xCE6, 0xD66,
+    0xDE6, 0xE50, 0xED0, 0xF20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0, 0x1A80, 0x1A90,
+    0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xA620, 0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0, 0xFF10,
+    0x104A0, 0x10D30, 0x11066, 0x110F0, 0x11136, 0x111D0, 0x112F0, 0x11450, 0x114D0, 0x11650,
+    0x116C0, 0x11730, 0x118E0, 0x11950, 0x11C50, 0x11D50, 0x11DA0, 0x16A60, 0x16AC0, 0x16B50,
+    0x1D7CE, 0x1D7D8, 0x1D7E2, 0x1D7EC, 0x1D7F6, 0x1E140, 0x1E2F0, 0x1E950, 0x1FBF0,
+];
 /// Characters Python's `str.strip()` (and so `int()`) treats as whitespace.
-pub(crate) static PY_WHITESPACE: &[u32] = &[0x9, 0xA, 0xB, 0xC, 0xD, 0x1C, 0x1D, 0x1E, 0x1F, 0x20, 0x85, 0xA0, 0x1680, 0x2000, 0x2001, 0x2002, 0x2003, 0x2004, 0x2005, 0x2006, 0x2007, 0x2008, 0x2009, 0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000];
+pub(crate) static PY_WHITESPACE: &[u32] = &[
+    0x9, 0xA, 0xB, 0xC, 0xD, 0x1C, 0x1D, 0x1E, 0x1F, 0x20, 0x85, 0xA0, 0x1680, 0x2000, 0x2001,
+    0x2002, 0x2003, 0x2004, 0x2005, 0x2006, 0x2007, 0x2008, 0x2009, 0x200A, 0x2028, 0x2029, 0x202F,
+    0x205F, 0x3000,
+];
 // END GENERATED
 
 #[cfg(test)]
@@ -1912,8 +1947,14 @@ mod tests {
             Value::Duration(Millis::from_secs(30))
         );
         assert_eq!(default_value(setting("backlog").unwrap()), Value::Int(2048));
-        assert_eq!(default_value(setting("worker_connections").unwrap()), Value::Int(1000));
-        assert_eq!(default_value(setting("max_requests").unwrap()), Value::Int(0));
+        assert_eq!(
+            default_value(setting("worker_connections").unwrap()),
+            Value::Int(1000)
+        );
+        assert_eq!(
+            default_value(setting("max_requests").unwrap()),
+            Value::Int(0)
+        );
         assert_eq!(default_value(setting("threads").unwrap()), Value::Int(1));
         assert_eq!(
             default_value(setting("worker_class").unwrap()),
@@ -1969,10 +2010,7 @@ mod tests {
         assert_eq!(auto_int("022"), Ok(18));
         assert_eq!(auto_int("0o22"), Ok(18));
         assert_eq!(auto_int("18"), Ok(18));
-        assert_eq!(
-            python_int(&"9".repeat(60), false),
-            Err(IntError::TooLarge)
-        );
+        assert_eq!(python_int(&"9".repeat(60), false), Err(IntError::TooLarge));
     }
 
     #[test]
@@ -2003,15 +2041,24 @@ mod tests {
             validate(b, &PyValue::Str(" 0.0.0.0:80 ".into())),
             Ok(Value::List(vec![Value::Str("0.0.0.0:80".into())]))
         );
-        assert_eq!(validate(b, &PyValue::Str(String::new())), Ok(Value::List(vec![])));
+        assert_eq!(
+            validate(b, &PyValue::Str(String::new())),
+            Ok(Value::List(vec![]))
+        );
         let r = setting("reload").unwrap();
-        assert_eq!(validate(r, &PyValue::Str("TRUE ".into())), Ok(Value::Bool(true)));
+        assert_eq!(
+            validate(r, &PyValue::Str("TRUE ".into())),
+            Ok(Value::Bool(true))
+        );
         assert!(validate(r, &PyValue::Str("yes".into())).is_err());
     }
 
     #[test]
     fn worker_class_names() {
-        assert_eq!(normalize_worker_class("gunicorn.workers.sync.SyncWorker"), "sync");
+        assert_eq!(
+            normalize_worker_class("gunicorn.workers.sync.SyncWorker"),
+            "sync"
+        );
         assert_eq!(normalize_worker_class("egg:gunicorn#gevent"), "gevent");
         assert_eq!(normalize_worker_class("#gthread"), "gthread");
         assert_eq!(
