@@ -1168,6 +1168,8 @@ pub struct Invocation {
     /// A shell that merely runs the server as its last command may fork
     /// (dash does), so that counts as false.
     pub exec: bool,
+    /// The server is started in the background (`gunicorn ... &`) by a shell.
+    pub background: bool,
 }
 
 #[derive(Clone)]
@@ -1175,6 +1177,7 @@ struct Found {
     env: Vec<(String, Word)>,
     via: Vec<String>,
     exec: bool,
+    background: bool,
 }
 
 /// Finds the first invocation of one of `programs` (matched by base name,
@@ -1190,6 +1193,7 @@ pub fn find_invocation(argv: &[Word], programs: &[&str]) -> Option<Invocation> {
         env: Vec::new(),
         via: Vec::new(),
         exec: true,
+        background: false,
     };
     find_in(argv, programs, found, 0)
 }
@@ -1207,6 +1211,7 @@ pub fn find_invocation_in_script(
         env: Vec::new(),
         via: Vec::new(),
         exec: false,
+        background: false,
     };
     find_in_commands(&commands, programs, found, "sh -c", 0)
 }
@@ -1379,6 +1384,7 @@ fn find_in(argv: &[Word], programs: &[&str], mut f: Found, depth: usize) -> Opti
                 env: f.env,
                 via: f.via,
                 exec: f.exec,
+                background: f.background,
             });
         }
         let rest = argv.get(i + 1..).unwrap_or_default();
@@ -1559,6 +1565,7 @@ fn find_in_commands(
         inner.env.extend(exported.iter().cloned());
         inner.env.extend(cmd.assignments.iter().cloned());
         inner.exec = cmd.exec;
+        inner.background = cmd.background;
         if cmd.exec {
             inner.via.push("exec".into());
         }
@@ -1626,6 +1633,7 @@ fn find_python_module(
                     env: f.env,
                     via: f.via,
                     exec: f.exec,
+                    background: f.background,
                 });
             }
             break;
@@ -2090,6 +2098,9 @@ for i in 1 2; do echo $i; done
         assert_eq!(inv.env[0].1.text, "--timeout 9");
         assert_eq!(inv.via, ["sh -c", "exec"]);
         assert!(inv.exec);
+        let input = "gunicorn app & nginx -g 'daemon off;'";
+        let inv = find_invocation_in_script(input, &ident, &["gunicorn"]).unwrap();
+        assert!(inv.background && !inv.exec);
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! gunicorn's command line, parsed the way its argparse parser does
-//! (`Config.parser()`; Python's `argparse`, checked against 3.11–3.13):
+//! (`Config.parser()` under Python 3.10–3.12's `argparse`; 3.13 differs only
+//! for an invalid tail after combined short flags, e.g. `-Dx` is reported as
+//! `unrecognized arguments: -x` and `-Dt=60` is accepted):
 //! `--timeout=60`, `--timeout 60`, `-t60`, `-t 60`, `-t=60`, combined short
 //! flags (`-Dt60`), unambiguous long-option prefixes (`--keep 5`; argparse's
 //! `allow_abbrev` is on), `--` ending options, one positional APP_MODULE, and
