@@ -445,7 +445,10 @@ fn flag_expansion(ch: &Chars<'_>, i: usize, b: &mut Builder) {
         while ch.at(i + n).is_some_and(is_name_char) {
             n += 1;
         }
-        let len: usize = (0..n).filter_map(|k| ch.at(i + k)).map(char::len_utf8).sum();
+        let len: usize = (0..n)
+            .filter_map(|k| ch.at(i + k))
+            .map(char::len_utf8)
+            .sum();
         b.expansions.push(t..t + len.max(1));
     }
 }
@@ -563,7 +566,9 @@ impl Lexer<'_, '_> {
     }
 
     fn starts_with(&self, s: &str) -> bool {
-        s.chars().enumerate().all(|(k, c)| self.ch.at(self.i + k) == Some(c))
+        s.chars()
+            .enumerate()
+            .all(|(k, c)| self.ch.at(self.i + k) == Some(c))
     }
 
     fn skip_heredoc_bodies(&mut self) {
@@ -601,7 +606,10 @@ impl Lexer<'_, '_> {
         let mut plain = true;
         let start = self.i;
         while let Some(c) = self.ch.at(self.i) {
-            if matches!(c, ' ' | '\t' | '\n' | ';' | '&' | '|' | '<' | '>' | '(' | ')') {
+            if matches!(
+                c,
+                ' ' | '\t' | '\n' | ';' | '&' | '|' | '<' | '>' | '(' | ')'
+            ) {
                 break;
             }
             match c {
@@ -927,11 +935,7 @@ impl ScriptParser {
             self.redirect_target = false;
             return;
         }
-        let reserved = if info.plain {
-            w.text.as_str()
-        } else {
-            ""
-        };
+        let reserved = if info.plain { w.text.as_str() } else { "" };
         match self.mode {
             Mode::CaseHeader(0) => {
                 self.mode = Mode::CaseHeader(1);
@@ -1164,6 +1168,8 @@ pub struct Invocation {
     /// A shell that merely runs the server as its last command may fork
     /// (dash does), so that counts as false.
     pub exec: bool,
+    /// The server is started in the background (`gunicorn ... &`) by a shell.
+    pub background: bool,
 }
 
 #[derive(Clone)]
@@ -1171,6 +1177,7 @@ struct Found {
     env: Vec<(String, Word)>,
     via: Vec<String>,
     exec: bool,
+    background: bool,
 }
 
 /// Finds the first invocation of one of `programs` (matched by base name,
@@ -1186,6 +1193,7 @@ pub fn find_invocation(argv: &[Word], programs: &[&str]) -> Option<Invocation> {
         env: Vec::new(),
         via: Vec::new(),
         exec: true,
+        background: false,
     };
     find_in(argv, programs, found, 0)
 }
@@ -1203,6 +1211,7 @@ pub fn find_invocation_in_script(
         env: Vec::new(),
         via: Vec::new(),
         exec: false,
+        background: false,
     };
     find_in_commands(&commands, programs, found, "sh -c", 0)
 }
@@ -1375,6 +1384,7 @@ fn find_in(argv: &[Word], programs: &[&str], mut f: Found, depth: usize) -> Opti
                 env: f.env,
                 via: f.via,
                 exec: f.exec,
+                background: f.background,
             });
         }
         let rest = argv.get(i + 1..).unwrap_or_default();
@@ -1423,7 +1433,10 @@ fn find_in(argv: &[Word], programs: &[&str], mut f: Found, depth: usize) -> Opti
                 let mut k = 0;
                 if base == "busybox" {
                     // `busybox sh -c ...`
-                    if rest.first().is_none_or(|w| !matches!(w.text.as_str(), "sh" | "ash")) {
+                    if rest
+                        .first()
+                        .is_none_or(|w| !matches!(w.text.as_str(), "sh" | "ash"))
+                    {
                         return None;
                     }
                     k = 1;
@@ -1552,6 +1565,7 @@ fn find_in_commands(
         inner.env.extend(exported.iter().cloned());
         inner.env.extend(cmd.assignments.iter().cloned());
         inner.exec = cmd.exec;
+        inner.background = cmd.background;
         if cmd.exec {
             inner.via.push("exec".into());
         }
@@ -1606,9 +1620,9 @@ fn find_python_module(
             }
             if c == 'm' {
                 let module = value.text.as_str();
-                let matched = programs
-                    .iter()
-                    .any(|p| module == *p || (*p == "gunicorn" && module == "gunicorn.app.wsgiapp"));
+                let matched = programs.iter().any(|p| {
+                    module == *p || (*p == "gunicorn" && module == "gunicorn.app.wsgiapp")
+                });
                 if !matched {
                     return None;
                 }
@@ -1619,6 +1633,7 @@ fn find_python_module(
                     env: f.env,
                     via: f.via,
                     exec: f.exec,
+                    background: f.background,
                 });
             }
             break;
@@ -1627,12 +1642,7 @@ fn find_python_module(
     }
 }
 
-fn find_uv(
-    rest: &[Word],
-    programs: &[&str],
-    mut f: Found,
-    depth: usize,
-) -> Option<Invocation> {
+fn find_uv(rest: &[Word], programs: &[&str], mut f: Found, depth: usize) -> Option<Invocation> {
     const VALUE: &[&str] = &[
         "--with",
         "--with-editable",
@@ -1785,7 +1795,14 @@ mod tests {
         let ws = split_words(input, &ident).unwrap();
         assert_eq!(
             texts(&ws),
-            ["gunicorn", "--timeout", "60", "-b", "0.0.0.0:8000", "app:app"]
+            [
+                "gunicorn",
+                "--timeout",
+                "60",
+                "-b",
+                "0.0.0.0:8000",
+                "app:app"
+            ]
         );
         for w in &ws {
             assert_eq!(src(input, w.span), w.text);
@@ -1844,7 +1861,10 @@ mod tests {
         let t = &cmds[1].words[2];
         assert_eq!(t.text, "60");
         let s = t.span;
-        assert_eq!(&outer_text[s.start as usize - 100..s.end as usize - 100], "60");
+        assert_eq!(
+            &outer_text[s.start as usize - 100..s.end as usize - 100],
+            "60"
+        );
         assert!(cmds[1].exec);
     }
 
@@ -1938,7 +1958,16 @@ for i in 1 2; do echo $i; done
         let ws = &cmds[0].words;
         assert_eq!(
             texts(ws),
-            ["gunicorn", "-b", "0.0.0.0:${PORT:-8000}", "-w", "$(nproc)", "-t", "`echo 5`", "$@"]
+            [
+                "gunicorn",
+                "-b",
+                "0.0.0.0:${PORT:-8000}",
+                "-w",
+                "$(nproc)",
+                "-t",
+                "`echo 5`",
+                "$@"
+            ]
         );
         assert!(ws[2].has_expansion() && ws[4].has_expansion() && ws[6].has_expansion());
         assert!(!ws[1].has_expansion());
@@ -2016,7 +2045,10 @@ for i in 1 2; do echo $i; done
     #[test]
     fn finds_through_env_and_runners() {
         let inv = find("env -i A=1 B=2 gunicorn app").unwrap();
-        assert_eq!(inv.env.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(), ["A", "B"]);
+        assert_eq!(
+            inv.env.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(),
+            ["A", "B"]
+        );
         assert_eq!(inv.via, ["env"]);
         let inv = find("GUNICORN_CMD_ARGS=--timeout=5 gunicorn app").unwrap();
         assert_eq!(inv.env[0].1.text, "--timeout=5");
@@ -2032,7 +2064,10 @@ for i in 1 2; do echo $i; done
             ("pdm run gunicorn app", vec!["pdm run"]),
             ("hatch run prod:gunicorn app", vec!["hatch run"]),
             ("ddtrace-run gunicorn app", vec!["ddtrace-run"]),
-            ("newrelic-admin run-program gunicorn app", vec!["newrelic-admin run-program"]),
+            (
+                "newrelic-admin run-program gunicorn app",
+                vec!["newrelic-admin run-program"],
+            ),
             (
                 "opentelemetry-instrument --traces_exporter console gunicorn app",
                 vec!["opentelemetry-instrument"],
@@ -2040,7 +2075,10 @@ for i in 1 2; do echo $i; done
             ("dumb-init -- gunicorn app", vec!["dumb-init"]),
             ("/sbin/tini -g -- gunicorn app", vec!["tini"]),
             ("gosu app gunicorn app", vec!["gosu"]),
-            ("wait-for-it.sh db:5432 -t 30 -- gunicorn app", vec!["wait-for-it.sh"]),
+            (
+                "wait-for-it.sh db:5432 -t 30 -- gunicorn app",
+                vec!["wait-for-it.sh"],
+            ),
             ("exec gunicorn app", vec!["exec"]),
         ] {
             let inv = find(cmd).unwrap_or_else(|| panic!("{cmd}"));
@@ -2060,6 +2098,9 @@ for i in 1 2; do echo $i; done
         assert_eq!(inv.env[0].1.text, "--timeout 9");
         assert_eq!(inv.via, ["sh -c", "exec"]);
         assert!(inv.exec);
+        let input = "gunicorn app & nginx -g 'daemon off;'";
+        let inv = find_invocation_in_script(input, &ident, &["gunicorn"]).unwrap();
+        assert!(inv.background && !inv.exec);
     }
 
     #[test]
@@ -2071,7 +2112,11 @@ for i in 1 2; do echo $i; done
                 1 => 11,
                 _ => 13,
             };
-            let end = if r.end == 2 { 13 } else { f(r.end.saturating_sub(1)) + 1 };
+            let end = if r.end == 2 {
+                13
+            } else {
+                f(r.end.saturating_sub(1)) + 1
+            };
             Span::new(F, f(r.start), end)
         };
         let w = Word::from_mapped("a\tb", &map);
