@@ -108,9 +108,11 @@ impl Word {
             return self.span;
         }
         let mut out: Option<Span> = None;
-        for seg in &self.segments {
-            if seg.text.start >= end || seg.text.end <= start {
-                continue;
+        // Segments are in text order: skip to the first one ending after `start`.
+        let first = self.segments.partition_point(|s| s.text.end <= start);
+        for seg in self.segments.get(first..).unwrap_or_default() {
+            if seg.text.start >= end {
+                break;
             }
             let piece = if seg.exact {
                 let a = start.max(seg.text.start) - seg.text.start;
