@@ -92,7 +92,12 @@ impl Finding {
     #[must_use]
     pub fn sort_key(&self, map: &SourceMap) -> (String, u32, u32, String) {
         let path = map.get(self.primary.span.file).path.clone();
-        (path, self.primary.span.start, self.primary.span.end, self.rule.clone())
+        (
+            path,
+            self.primary.span.start,
+            self.primary.span.end,
+            self.rule.clone(),
+        )
     }
 }
 

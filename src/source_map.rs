@@ -118,7 +118,9 @@ impl SourceMap {
             Ok(s) => (s.to_owned(), false),
             Err(_) => (String::from_utf8_lossy(bytes).into_owned(), true),
         };
-        let text = text.strip_prefix('\u{feff}').map_or(text.clone(), str::to_owned);
+        let text = text
+            .strip_prefix('\u{feff}')
+            .map_or(text.clone(), str::to_owned);
         let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
         self.files.push(SourceFile {
             id,

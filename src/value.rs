@@ -16,13 +16,10 @@ impl Millis {
     }
 }
 
-impl fmt::Display for Millis {
-    /// Largest units first, as nginx writes them: `30s`, `5m`, `1h30m`, `1500ms` -> `1s500ms`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut ms = self.0;
-        if ms == 0 {
-            return f.write_str("0s");
-        }
+impl Millis {
+    /// Largest units first, as a duration literal is written: `1h30m`, `1s500ms`, `0s`.
+    #[must_use]
+    pub fn compound(self) -> String {
         const UNITS: [(u64, &str); 5] = [
             (86_400_000, "d"),
             (3_600_000, "h"),
@@ -30,13 +27,33 @@ impl fmt::Display for Millis {
             (1000, "s"),
             (1, "ms"),
         ];
+        let mut ms = self.0;
+        if ms == 0 {
+            return "0s".to_owned();
+        }
+        let mut out = String::new();
         for (size, unit) in UNITS {
             if ms >= size {
-                write!(f, "{}{unit}", ms / size)?;
+                out.push_str(&format!("{}{unit}", ms / size));
                 ms %= size;
             }
         }
-        Ok(())
+        out
+    }
+}
+
+impl fmt::Display for Millis {
+    /// Whole seconds as users write them (`30s`, `300s`), whole hours as `1h`,
+    /// anything with a sub-second part in milliseconds (`1500ms`).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ms = self.0;
+        if !ms.is_multiple_of(1000) {
+            write!(f, "{ms}ms")
+        } else if ms >= 3_600_000 && ms.is_multiple_of(3_600_000) {
+            write!(f, "{}h", ms / 3_600_000)
+        } else {
+            write!(f, "{}s", ms / 1000)
+        }
     }
 }
 
@@ -115,11 +132,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn durations_render_largest_unit_first() {
+    fn durations_render_as_users_write_them() {
         assert_eq!(Millis::from_secs(30).to_string(), "30s");
-        assert_eq!(Millis::from_secs(300).to_string(), "5m");
-        assert_eq!(Millis::from_secs(5400).to_string(), "1h30m");
-        assert_eq!(Millis(1500).to_string(), "1s500ms");
+        assert_eq!(Millis::from_secs(300).to_string(), "300s");
+        assert_eq!(Millis::from_secs(5400).to_string(), "5400s");
+        assert_eq!(Millis::from_secs(7200).to_string(), "2h");
+        assert_eq!(Millis(1500).to_string(), "1500ms");
+        assert_eq!(Millis::from_secs(5400).compound(), "1h30m");
+        assert_eq!(Millis(1500).compound(), "1s500ms");
         assert_eq!(Millis(0).to_string(), "0s");
     }
 }

@@ -24,7 +24,12 @@ fn the_broken_example_exits_1_and_names_both_files() {
 #[test]
 fn the_fixed_example_exits_0_at_fail_on_error() {
     parity()
-        .args(["check", "examples/django-compose-fixed", "--fail-on", "error"])
+        .args([
+            "check",
+            "examples/django-compose-fixed",
+            "--fail-on",
+            "error",
+        ])
         .assert()
         .code(0)
         .stdout(predicate::str::contains("PAR-T001").not());
@@ -35,15 +40,31 @@ fn fail_on_thresholds() {
     // The gthread fixture has only a PAR-S004 warning.
     let dir = "tests/fixtures/compose-gthread-worker";
     parity().args(["check", dir]).assert().code(1);
-    parity().args(["check", dir, "--fail-on", "warning"]).assert().code(1);
-    parity().args(["check", dir, "--fail-on", "error"]).assert().code(0);
-    parity().args(["check", dir, "--fail-on", "none"]).assert().code(0);
+    parity()
+        .args(["check", dir, "--fail-on", "warning"])
+        .assert()
+        .code(1);
+    parity()
+        .args(["check", dir, "--fail-on", "error"])
+        .assert()
+        .code(0);
+    parity()
+        .args(["check", dir, "--fail-on", "none"])
+        .assert()
+        .code(0);
 }
 
 #[test]
 fn a_file_problem_fails_the_run_like_an_error() {
     parity()
-        .args(["check", "tests/fixtures/parse-error-does-not-hide-findings", "--fail-on", "error", "--format", "json"])
+        .args([
+            "check",
+            "tests/fixtures/parse-error-does-not-hide-findings",
+            "--fail-on",
+            "error",
+            "--format",
+            "json",
+        ])
         .assert()
         .code(1)
         .stdout(predicate::str::contains("\"PAR-E001\""));
@@ -61,7 +82,13 @@ fn json_output_has_the_documented_shape() {
     let v: serde_json::Value = serde_json::from_slice(&out).expect("stdout is one JSON document");
     assert_eq!(v["schema_version"], 1);
     assert_eq!(v["tool"]["name"], "parity");
-    let f = &v["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "PAR-T001").unwrap().clone();
+    let f = &v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "PAR-T001")
+        .unwrap()
+        .clone();
     assert_eq!(f["primary"]["path"], "nginx/default.conf");
     assert_eq!(f["primary"]["line"], 33);
     assert_eq!(f["primary"]["column"], 9);
@@ -77,7 +104,10 @@ fn json_output_has_the_documented_shape() {
 
 #[test]
 fn usage_errors_and_unreadable_roots_exit_2() {
-    parity().args(["check", "--format", "yaml"]).assert().code(2);
+    parity()
+        .args(["check", "--format", "yaml"])
+        .assert()
+        .code(2);
     parity().args(["check", "--no-such-flag"]).assert().code(2);
     parity().args(["bogus"]).assert().code(2);
     parity()
@@ -90,7 +120,11 @@ fn usage_errors_and_unreadable_roots_exit_2() {
 #[test]
 fn help_and_version_exit_0() {
     parity().arg("--help").assert().code(0);
-    parity().arg("--version").assert().code(0).stdout(predicate::str::contains(env!("CARGO_PKG_VERSION")));
+    parity()
+        .arg("--version")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(env!("CARGO_PKG_VERSION")));
 }
 
 #[test]

@@ -1549,12 +1549,12 @@ fn templates_render_values() {
         r(
             "gunicorn kills after {app.timeout}, nginx waits {proxy.read_timeout} (margin {margin}) {{x}}"
         ),
-        "gunicorn kills after 30s, nginx waits 5m (margin 5s) {x}"
+        "gunicorn kills after 30s, nginx waits 300s (margin 5s) {x}"
     );
-    assert_eq!(r("gap {proxy.read_timeout - app.timeout}"), "gap 4m30s");
-    assert_eq!(r("gap {app.timeout - proxy.read_timeout}"), "gap -4m30s");
-    assert_eq!(r("{lb.idle_timeout}"), "one of 1m, 2m");
-    assert_eq!(r("{lb.idle_timeout - app.timeout}"), "one of 30s, 1m30s");
+    assert_eq!(r("gap {proxy.read_timeout - app.timeout}"), "gap 270s");
+    assert_eq!(r("gap {app.timeout - proxy.read_timeout}"), "gap -270s");
+    assert_eq!(r("{lb.idle_timeout}"), "one of 60s, 120s");
+    assert_eq!(r("{lb.idle_timeout - app.timeout}"), "one of 30s, 90s");
     assert_eq!(r("{app.harakiri}"), "unset");
     assert_eq!(r("{app.server}"), "unknown (set from $SERVER)");
     assert_eq!(r("{app.timeout < proxy.read_timeout}"), "true");

@@ -18,8 +18,17 @@ fn every_builtin_policy_loads_and_ids_are_unique() {
     let ids: BTreeSet<_> = pack.iter().map(|p| p.id.clone()).collect();
     assert_eq!(ids.len(), pack.len(), "duplicate rule ids");
     for p in &pack {
-        assert!(p.source.contains(&p.id), "{} lives in a file named after it: {}", p.id, p.source);
-        assert!(p.source.contains(&p.name), "{} file name carries its name", p.id);
+        assert!(
+            p.source.contains(&p.id),
+            "{} lives in a file named after it: {}",
+            p.id,
+            p.source
+        );
+        assert!(
+            p.source.contains(&p.name),
+            "{} file name carries its name",
+            p.id
+        );
     }
 }
 
@@ -34,7 +43,12 @@ fn the_embedded_list_matches_the_policies_directory() {
         for f in std::fs::read_dir(&family).unwrap() {
             let f = f.unwrap().path();
             if f.extension().is_some_and(|e| e == "yaml") {
-                on_disk.insert(f.strip_prefix(root()).unwrap().to_string_lossy().replace('\\', "/"));
+                on_disk.insert(
+                    f.strip_prefix(root())
+                        .unwrap()
+                        .to_string_lossy()
+                        .replace('\\', "/"),
+                );
             }
         }
     }
@@ -49,12 +63,25 @@ fn the_embedded_list_matches_the_policies_directory() {
 fn every_rule_has_a_docs_page_with_the_required_sections() {
     for p in builtin().unwrap() {
         let page = root().join("docs/rules").join(format!("{}.md", p.id));
-        let text = std::fs::read_to_string(&page).unwrap_or_else(|_| panic!("missing {}", page.display()));
-        assert!(text.starts_with(&format!("# {} {}", p.id, p.name)), "{} title", p.id);
-        for heading in ["## The failure it prevents", "## Example (fails)", "## The fix", "## Defaults it assumes"] {
+        let text =
+            std::fs::read_to_string(&page).unwrap_or_else(|_| panic!("missing {}", page.display()));
+        assert!(
+            text.starts_with(&format!("# {} {}", p.id, p.name)),
+            "{} title",
+            p.id
+        );
+        for heading in [
+            "## The failure it prevents",
+            "## Example (fails)",
+            "## The fix",
+            "## Defaults it assumes",
+        ] {
             assert!(text.contains(heading), "{} docs lack `{heading}`", p.id);
         }
-        assert_eq!(p.docs.as_deref(), Some(format!("docs/rules/{}.md", p.id).as_str()));
+        assert_eq!(
+            p.docs.as_deref(),
+            Some(format!("docs/rules/{}.md", p.id).as_str())
+        );
     }
 }
 
@@ -69,10 +96,16 @@ fn markers(dir: &Path, id: &str) -> BTreeSet<(String, u32)> {
                 stack.push(p);
                 continue;
             }
-            let Ok(text) = std::fs::read_to_string(&p) else { continue };
+            let Ok(text) = std::fs::read_to_string(&p) else {
+                continue;
+            };
             for (i, line) in text.lines().enumerate() {
                 if line.contains(&format!("expect: {id}")) {
-                    let rel = p.strip_prefix(dir).unwrap().to_string_lossy().replace('\\', "/");
+                    let rel = p
+                        .strip_prefix(dir)
+                        .unwrap()
+                        .to_string_lossy()
+                        .replace('\\', "/");
                     out.insert((rel, u32::try_from(i + 1).unwrap()));
                 }
             }
@@ -85,23 +118,43 @@ fn markers(dir: &Path, id: &str) -> BTreeSet<(String, u32)> {
 fn every_rule_fails_its_fail_fixture_and_passes_its_pass_fixture() {
     for p in builtin().unwrap() {
         let base = root().join("tests/fixtures/rules").join(&p.id);
-        let only = RunOptions { only_rules: Some(vec![p.id.clone()]) };
+        let only = RunOptions {
+            only_rules: Some(vec![p.id.clone()]),
+        };
         let fail = analyze(&[base.join("fail")], &only).unwrap();
         assert!(fail.problems.is_empty(), "{}: {:?}", p.id, fail.problems);
         let found: BTreeSet<(String, u32)> = fail
             .findings
             .iter()
             .filter(|f| f.rule == p.id && f.severity == p.severity)
-            .map(|f| (fail.map.get(f.primary.span.file).path.clone(), fail.map.region(f.primary.span).start.line))
+            .map(|f| {
+                (
+                    fail.map.get(f.primary.span.file).path.clone(),
+                    fail.map.region(f.primary.span).start.line,
+                )
+            })
             .collect();
         let expected = markers(&base.join("fail"), &p.id);
-        assert!(!expected.is_empty(), "{}: the fail fixture has no `# expect:` marker", p.id);
+        assert!(
+            !expected.is_empty(),
+            "{}: the fail fixture has no `# expect:` marker",
+            p.id
+        );
         assert_eq!(found, expected, "{}: findings vs markers", p.id);
 
         let pass = analyze(&[base.join("pass")], &only).unwrap();
         assert!(pass.problems.is_empty(), "{}: {:?}", p.id, pass.problems);
-        assert!(pass.findings.is_empty(), "{} fires on its pass fixture: {:?}", p.id, pass.findings);
+        assert!(
+            pass.findings.is_empty(),
+            "{} fires on its pass fixture: {:?}",
+            p.id,
+            pass.findings
+        );
         // The pass fixture must still exercise the rule: the same subject exists.
-        assert!(!pass.model.servers.is_empty(), "{}: pass fixture has no app server", p.id);
+        assert!(
+            !pass.model.servers.is_empty(),
+            "{}: pass fixture has no app server",
+            p.id
+        );
     }
 }

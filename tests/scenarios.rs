@@ -20,7 +20,9 @@ const SCENARIOS: &[&str] = &[
 ];
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 fn run(path: &Path) -> Analysis {
@@ -64,14 +66,30 @@ fn rules_of(a: &Analysis) -> Vec<(String, String)> {
 #[test]
 fn the_incident_is_caught_with_both_files_named() {
     let a = run(&fixture("compose-gunicorn-default-timeout"));
-    let t001 = a.findings.iter().find(|f| f.rule == "PAR-T001").expect("PAR-T001 fires");
+    let t001 = a
+        .findings
+        .iter()
+        .find(|f| f.rule == "PAR-T001")
+        .expect("PAR-T001 fires");
     assert_eq!(t001.severity.as_str(), "error");
     assert_eq!(a.map.get(t001.primary.span.file).path, "nginx.conf");
     assert_eq!(a.map.text(t001.primary.span), "proxy_read_timeout 300s");
-    let related: Vec<_> = t001.related.iter().map(|l| a.map.get(l.span.file).path.as_str()).collect();
+    let related: Vec<_> = t001
+        .related
+        .iter()
+        .map(|l| a.map.get(l.span.file).path.as_str())
+        .collect();
     assert_eq!(related, ["docker-compose.yml"]);
-    assert!(t001.message.contains("5m") && t001.message.contains("30s"), "{}", t001.message);
-    assert!(t001.message.contains("gunicorn default"), "{}", t001.message);
+    assert!(
+        t001.message.contains("300s") && t001.message.contains("30s"),
+        "{}",
+        t001.message
+    );
+    assert!(
+        t001.message.contains("gunicorn default"),
+        "{}",
+        t001.message
+    );
     assert!(rules_of(&a).contains(&("PAR-S004".into(), "warning".into())));
 }
 
@@ -93,7 +111,11 @@ fn a_config_file_outside_the_repo_is_undecided_not_guessed() {
     let t001: Vec<_> = a.findings.iter().filter(|f| f.rule == "PAR-T001").collect();
     assert_eq!(t001.len(), 1, "{:?}", rules_of(&a));
     assert_eq!(t001[0].severity.as_str(), "info");
-    assert!(t001[0].message.starts_with("could not decide"), "{}", t001[0].message);
+    assert!(
+        t001[0].message.starts_with("could not decide"),
+        "{}",
+        t001[0].message
+    );
 }
 
 #[test]
@@ -101,7 +123,10 @@ fn a_port_mismatch_is_not_linked() {
     let a = run(&fixture("compose-port-mismatch-not-linked"));
     assert!(a.links.hops.is_empty());
     assert!(
-        a.links.unlinked.iter().any(|u| u.reason.contains("not port 8000")),
+        a.links
+            .unlinked
+            .iter()
+            .any(|u| u.reason.contains("not port 8000")),
         "{:?}",
         a.links.unlinked
     );
@@ -111,7 +136,11 @@ fn a_port_mismatch_is_not_linked() {
 #[test]
 fn a_broken_file_is_a_problem_and_hides_nothing() {
     let a = run(&fixture("parse-error-does-not-hide-findings"));
-    assert!(a.problems.iter().any(|p| p.code == "PAR-E001" && a.map.get(p.file).path == "nginx/broken.conf"));
+    assert!(
+        a.problems
+            .iter()
+            .any(|p| p.code == "PAR-E001" && a.map.get(p.file).path == "nginx/broken.conf")
+    );
     assert!(a.findings.iter().any(|f| f.rule == "PAR-T001"));
 }
 
@@ -119,9 +148,20 @@ fn a_broken_file_is_a_problem_and_hides_nothing() {
 fn the_bundled_examples_behave_as_their_readmes_say() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
     let broken = run(&root.join("django-compose"));
-    let t001 = broken.findings.iter().find(|f| f.rule == "PAR-T001").expect("the incident is found");
+    let t001 = broken
+        .findings
+        .iter()
+        .find(|f| f.rule == "PAR-T001")
+        .expect("the incident is found");
     let r = broken.map.region(t001.primary.span);
-    assert_eq!((broken.map.get(t001.primary.span.file).path.as_str(), r.start.line, r.start.column), ("nginx/default.conf", 33, 9));
+    assert_eq!(
+        (
+            broken.map.get(t001.primary.span.file).path.as_str(),
+            r.start.line,
+            r.start.column
+        ),
+        ("nginx/default.conf", 33, 9)
+    );
     let fixed = run(&root.join("django-compose-fixed"));
     assert!(fixed.findings.is_empty(), "{:?}", rules_of(&fixed));
     assert!(fixed.problems.is_empty(), "{:?}", fixed.problems);

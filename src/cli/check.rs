@@ -39,7 +39,7 @@ pub enum AnalyzeError {
     #[error(transparent)]
     Discovery(#[from] discovery::DiscoveryError),
     #[error("invalid policy:\n{0}")]
-    Policy(#[from] PolicyError),
+    Policy(#[from] Box<PolicyError>),
 }
 
 impl Analysis {

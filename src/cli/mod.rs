@@ -109,7 +109,8 @@ where
                 | clap::error::ErrorKind::DisplayVersion
                 | clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
                     let _ = write!(out, "{}", e.render());
-                    if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                    if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+                    {
                         ExitStatus::ToolError
                     } else {
                         ExitStatus::Clean
@@ -137,9 +138,11 @@ fn run_model(args: &ModelArgs, out: &mut dyn Write, err: &mut dyn Write) -> Exit
         }
     };
     let written = match args.format {
-        ModelFormat::Json => serde_json::to_writer_pretty(&mut *out, &model_cmd::to_json(&analysis))
-            .map_err(std::io::Error::other)
-            .and_then(|()| writeln!(out)),
+        ModelFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, &model_cmd::to_json(&analysis))
+                .map_err(std::io::Error::other)
+                .and_then(|()| writeln!(out))
+        }
         ModelFormat::Dot => model_cmd::write_dot(&analysis, out),
     };
     match written {

@@ -34,7 +34,9 @@ fn value_json(v: &Value) -> Json {
         Value::Bool(b) => json!(b),
         Value::Str(s) => json!(s),
         Value::List(items) => Json::Array(items.iter().map(value_json).collect()),
-        Value::OneOf(items) => json!({ "one_of": items.iter().map(value_json).collect::<Vec<_>>() }),
+        Value::OneOf(items) => {
+            json!({ "one_of": items.iter().map(value_json).collect::<Vec<_>>() })
+        }
         Value::Unset | Value::Unknown(_) => Json::Null,
     }
 }
@@ -153,7 +155,8 @@ pub fn to_json(a: &Analysis) -> Json {
         .problems
         .iter()
         .map(|p| {
-            let mut v = json!({ "path": map.get(p.file).path, "code": p.code, "message": p.message });
+            let mut v =
+                json!({ "path": map.get(p.file).path, "code": p.code, "message": p.message });
             if let Some(span) = p.span {
                 v["at"] = at(map, span);
             }
@@ -185,9 +188,16 @@ pub fn write_dot(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
     let map = &a.map;
     let m = &a.model;
     writeln!(out, "digraph parity {{")?;
-    writeln!(out, "  rankdir=LR;\n  node [shape=box, fontname=\"monospace\"];")?;
+    writeln!(
+        out,
+        "  rankdir=LR;\n  node [shape=box, fontname=\"monospace\"];"
+    )?;
     for (i, p) in m.proxies.iter().enumerate() {
-        let read = p.settings.get("read_timeout").map(|s| s.value.to_string()).unwrap_or_default();
+        let read = p
+            .settings
+            .get("read_timeout")
+            .map(|s| s.value.to_string())
+            .unwrap_or_default();
         writeln!(
             out,
             "  proxy{i} [label=\"{}\\n{}\\n{}_pass {}\\nread_timeout {}\"];",
@@ -204,7 +214,12 @@ pub fn write_dot(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
             .and_then(|w| m.workloads.get(w))
             .map(|w| format!("{} {}", w.kind.orchestrator(), w.name.value))
             .unwrap_or_default();
-        let get = |k: &str| s.settings.get(k).map(|v| v.value.to_string()).unwrap_or_default();
+        let get = |k: &str| {
+            s.settings
+                .get(k)
+                .map(|v| v.value.to_string())
+                .unwrap_or_default()
+        };
         writeln!(
             out,
             "  server{i} [label=\"{}\\n{}\\nworker {} timeout {}\\ngraceful {}\"];",
@@ -217,10 +232,21 @@ pub fn write_dot(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
     }
     for h in &a.links.hops {
         let style = if h.weak { ", style=dashed" } else { "" };
-        writeln!(out, "  proxy{} -> server{} [label=\"{}\"{style}];", h.proxy, h.server, dot_escape(&h.reason))?;
+        writeln!(
+            out,
+            "  proxy{} -> server{} [label=\"{}\"{style}];",
+            h.proxy,
+            h.server,
+            dot_escape(&h.reason)
+        )?;
     }
     for (i, u) in a.links.unlinked.iter().enumerate() {
-        writeln!(out, "  unlinked{i} [shape=plaintext, label=\"{}: {}\"];", dot_escape(&u.target), dot_escape(&u.reason))?;
+        writeln!(
+            out,
+            "  unlinked{i} [shape=plaintext, label=\"{}: {}\"];",
+            dot_escape(&u.target),
+            dot_escape(&u.reason)
+        )?;
         writeln!(out, "  proxy{} -> unlinked{i} [style=dotted];", u.proxy)?;
     }
     writeln!(out, "}}")

@@ -183,7 +183,11 @@ const SNIFF_BYTES: usize = 16 * 1024;
 
 /// Decides the kind from the content; `nginx_sniff` judges nginx-like files.
 #[must_use]
-pub fn sniff(candidate: Candidate, bytes: &[u8], nginx_sniff: fn(&str) -> bool) -> Option<FileKind> {
+pub fn sniff(
+    candidate: Candidate,
+    bytes: &[u8],
+    nginx_sniff: fn(&str) -> bool,
+) -> Option<FileKind> {
     let head = String::from_utf8_lossy(&bytes[..bytes.len().min(SNIFF_BYTES)]);
     let head = head.strip_prefix('\u{feff}').unwrap_or(&head);
     match candidate {
@@ -332,7 +336,10 @@ pub fn looks_like_nginx(text: &str) -> bool {
         if t.is_empty() || t.starts_with('#') {
             continue;
         }
-        if (t.starts_with('[') && t.ends_with(']')) || t.starts_with("<VirtualHost") || t.starts_with("<Directory") {
+        if (t.starts_with('[') && t.ends_with(']'))
+            || t.starts_with("<VirtualHost")
+            || t.starts_with("<Directory")
+        {
             return false;
         }
         let t = t.split('#').next().unwrap_or("").trim_end();
@@ -343,7 +350,14 @@ pub fn looks_like_nginx(text: &str) -> bool {
         let closes = t.ends_with(';') || t.ends_with('{') || t.ends_with('}');
         if closes && NGINX_DIRECTIVES.contains(&word) {
             hits += 1;
-            if hits >= 1 && (word == "server" || word == "location" || word == "upstream" || word == "http" || word == "events" || word.contains("_pass")) {
+            if hits >= 1
+                && (word == "server"
+                    || word == "location"
+                    || word == "upstream"
+                    || word == "http"
+                    || word == "events"
+                    || word.contains("_pass"))
+            {
                 return true;
             }
         }
@@ -363,54 +377,108 @@ mod tests {
     fn names_decide_definite_kinds() {
         assert_eq!(kind("app/Dockerfile", ""), Some(FileKind::Dockerfile));
         assert_eq!(kind("Dockerfile.prod", ""), Some(FileKind::Dockerfile));
-        assert_eq!(kind("docker/python3.12.dockerfile", ""), Some(FileKind::Dockerfile));
-        assert_eq!(kind("images/production/Containerfile", ""), Some(FileKind::Dockerfile));
+        assert_eq!(
+            kind("docker/python3.12.dockerfile", ""),
+            Some(FileKind::Dockerfile)
+        );
+        assert_eq!(
+            kind("images/production/Containerfile", ""),
+            Some(FileKind::Dockerfile)
+        );
         assert_eq!(kind("Procfile", ""), Some(FileKind::Procfile));
-        assert_eq!(kind("conf/gunicorn-dev.conf.py", ""), Some(FileKind::GunicornConf));
-        assert_eq!(kind("docker/gunicorn_conf.py", ""), Some(FileKind::GunicornConf));
+        assert_eq!(
+            kind("conf/gunicorn-dev.conf.py", ""),
+            Some(FileKind::GunicornConf)
+        );
+        assert_eq!(
+            kind("docker/gunicorn_conf.py", ""),
+            Some(FileKind::GunicornConf)
+        );
         assert_eq!(kind("gunicorn.conf", ""), Some(FileKind::GunicornConf));
-        assert_eq!(kind("docker-compose.override.yml", "x: 1"), Some(FileKind::Compose));
+        assert_eq!(
+            kind("docker-compose.override.yml", "x: 1"),
+            Some(FileKind::Compose)
+        );
         assert_eq!(kind("compose.yaml", ""), Some(FileKind::Compose));
         assert_eq!(kind("src/app.py", "timeout = 3"), None);
     }
 
     #[test]
     fn yaml_is_sniffed() {
-        assert_eq!(kind("deploy/stack.yml", "version: '3'\nservices:\n  web: {}\n"), Some(FileKind::Compose));
         assert_eq!(
-            kind("k8s/app.yaml", "---\napiVersion: apps/v1\nkind: Deployment\n"),
+            kind("deploy/stack.yml", "version: '3'\nservices:\n  web: {}\n"),
+            Some(FileKind::Compose)
+        );
+        assert_eq!(
+            kind(
+                "k8s/app.yaml",
+                "---\napiVersion: apps/v1\nkind: Deployment\n"
+            ),
             Some(FileKind::Kubernetes)
         );
         assert_eq!(
-            kind("k8s/list.yaml", "items:\n- apiVersion: v1\n  kind: Service\n"),
+            kind(
+                "k8s/list.yaml",
+                "items:\n- apiVersion: v1\n  kind: Service\n"
+            ),
             Some(FileKind::Kubernetes)
         );
-        assert_eq!(kind("uwsgi.yml", "uwsgi:\n  socket: :3031\n"), Some(FileKind::UwsgiYaml));
-        assert_eq!(kind(".github/workflows/ci.yml", "on: push\njobs: {}\n"), None);
+        assert_eq!(
+            kind("uwsgi.yml", "uwsgi:\n  socket: :3031\n"),
+            Some(FileKind::UwsgiYaml)
+        );
+        assert_eq!(
+            kind(".github/workflows/ci.yml", "on: push\njobs: {}\n"),
+            None
+        );
         assert_eq!(kind("docs/openapi.yaml", "openapi: 3.0.0\n"), None);
     }
 
     #[test]
     fn conf_files_are_nginx_only_when_they_read_like_nginx() {
         assert_eq!(
-            kind("nginx/default.conf", "upstream app {\n  server django:8000;\n}\n"),
+            kind(
+                "nginx/default.conf",
+                "upstream app {\n  server django:8000;\n}\n"
+            ),
             Some(FileKind::Nginx)
         );
-        assert_eq!(kind("conf.d/x.conf", "server {\n listen 80;\n}\n"), Some(FileKind::Nginx));
         assert_eq!(
-            kind("snippets/proxy.conf", "proxy_set_header Host $host;\nproxy_read_timeout 30s;\n"),
+            kind("conf.d/x.conf", "server {\n listen 80;\n}\n"),
             Some(FileKind::Nginx)
         );
-        assert_eq!(kind("supervisord.conf", "[program:web]\ncommand=gunicorn app\n"), None);
+        assert_eq!(
+            kind(
+                "snippets/proxy.conf",
+                "proxy_set_header Host $host;\nproxy_read_timeout 30s;\n"
+            ),
+            Some(FileKind::Nginx)
+        );
+        assert_eq!(
+            kind("supervisord.conf", "[program:web]\ncommand=gunicorn app\n"),
+            None
+        );
         assert_eq!(kind("etc/resolv.conf", "nameserver 8.8.8.8\n"), None);
-        assert_eq!(kind("apache.conf", "<VirtualHost *:80>\nServerName x\n</VirtualHost>\n"), None);
+        assert_eq!(
+            kind(
+                "apache.conf",
+                "<VirtualHost *:80>\nServerName x\n</VirtualHost>\n"
+            ),
+            None
+        );
         assert_eq!(kind("app.conf", "key = value\nother = 2\n"), None);
     }
 
     #[test]
     fn ini_files_by_section() {
-        assert_eq!(kind("uwsgi.ini", "[uwsgi]\nmodule = app\n"), Some(FileKind::UwsgiIni));
-        assert_eq!(kind("supervisor/app.ini", "[program:web]\ncommand=x\n"), Some(FileKind::Supervisord));
+        assert_eq!(
+            kind("uwsgi.ini", "[uwsgi]\nmodule = app\n"),
+            Some(FileKind::UwsgiIni)
+        );
+        assert_eq!(
+            kind("supervisor/app.ini", "[program:web]\ncommand=x\n"),
+            Some(FileKind::Supervisord)
+        );
         assert_eq!(kind("setup.ini", "[metadata]\nname = x\n"), None);
     }
 }

@@ -129,12 +129,16 @@ pub fn discover(
     let several = paths.len() > 1;
     let mut found: Vec<Found> = Vec::new();
     for given in paths {
-        let canonical = given.canonicalize().map_err(|source| DiscoveryError::Root {
-            path: given.display().to_string(),
-            source,
-        })?;
+        let canonical = given
+            .canonicalize()
+            .map_err(|source| DiscoveryError::Root {
+                path: given.display().to_string(),
+                source,
+            })?;
         let (walk_root, only_file) = if canonical.is_file() {
-            let parent = canonical.parent().map_or(canonical.clone(), Path::to_path_buf);
+            let parent = canonical
+                .parent()
+                .map_or(canonical.clone(), Path::to_path_buf);
             (parent, Some(canonical.clone()))
         } else {
             (canonical.clone(), None)
@@ -170,17 +174,24 @@ pub fn discover(
                     let rel = rel.to_string_lossy().replace('\\', "/");
                     let display = join_display(&display_prefix, &rel);
                     let Some(candidate) = classify_by_name(&rel) else {
-                        return Some(Found { display, abs: abs.clone(), read: None });
+                        return Some(Found {
+                            display,
+                            abs: abs.clone(),
+                            read: None,
+                        });
                     };
                     let read = match read_inside(abs, roots_so_far) {
-                        Read::Bytes(bytes) => {
-                            sniff(candidate, &bytes, options.nginx_sniff).map(|kind| Ok((kind, bytes)))
-                        }
+                        Read::Bytes(bytes) => sniff(candidate, &bytes, options.nginx_sniff)
+                            .map(|kind| Ok((kind, bytes))),
                         Read::TooLarge => Some(Err("larger than 4 MiB; not read")),
                         Read::Outside => Some(Err("resolves outside the scanned root; not read")),
                         Read::Failed => Some(Err("could not be read")),
                     };
-                    Some(Found { display, abs: abs.clone(), read })
+                    Some(Found {
+                        display,
+                        abs: abs.clone(),
+                        read,
+                    })
                 })
                 .collect()
         };

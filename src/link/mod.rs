@@ -56,7 +56,9 @@ fn parse_target(raw: &str, family: &str) -> Result<Target, String> {
         None => (String::new(), raw),
     };
     if let Some(path) = rest.strip_prefix("unix:") {
-        return Err(format!("unix socket {path}: parity does not model shared sockets yet"));
+        return Err(format!(
+            "unix socket {path}: parity does not model shared sockets yet"
+        ));
     }
     let hostport = rest.split('/').next().unwrap_or(rest);
     let default_port = match (family, scheme.as_str()) {
@@ -67,7 +69,10 @@ fn parse_target(raw: &str, family: &str) -> Result<Target, String> {
     };
     let (host, port) = if let Some(v6) = hostport.strip_prefix('[') {
         match v6.split_once(']') {
-            Some((h, p)) => (h.to_owned(), p.strip_prefix(':').and_then(|p| p.parse().ok())),
+            Some((h, p)) => (
+                h.to_owned(),
+                p.strip_prefix(':').and_then(|p| p.parse().ok()),
+            ),
             None => (hostport.to_owned(), None),
         }
     } else {
@@ -132,10 +137,20 @@ fn link_proxy(model: &Model, pi: usize, proxy: &Proxy, links: &mut Links) {
                     None => s.host.clone(),
                 };
                 if let Some(path) = &s.unix_path {
-                    (Some(si), format!("unix:{path}"), None, format!("upstream `{}` server unix:{path}", target.host))
+                    (
+                        Some(si),
+                        format!("unix:{path}"),
+                        None,
+                        format!("upstream `{}` server unix:{path}", target.host),
+                    )
                 } else {
                     // nginx's default port for an upstream server line is 80.
-                    (Some(si), s.host.clone(), Some(s.port.unwrap_or(80)), format!("upstream `{}` server {addr}", target.host))
+                    (
+                        Some(si),
+                        s.host.clone(),
+                        Some(s.port.unwrap_or(80)),
+                        format!("upstream `{}` server {addr}", target.host),
+                    )
                 }
             })
             .collect(),
@@ -188,7 +203,10 @@ fn link_proxy(model: &Model, pi: usize, proxy: &Proxy, links: &mut Links) {
                 links.unlinked.push(Unlinked {
                     proxy: pi,
                     target: addr.clone(),
-                    reason: format!("service `{}` runs no app server parity recognises", w.name.value),
+                    reason: format!(
+                        "service `{}` runs no app server parity recognises",
+                        w.name.value
+                    ),
                 });
                 continue;
             };
@@ -261,15 +279,27 @@ mod tests {
     fn targets() {
         assert_eq!(
             parse_target("http://app", "proxy"),
-            Ok(Target { host: "app".into(), port: None, default_port: Some(80) })
+            Ok(Target {
+                host: "app".into(),
+                port: None,
+                default_port: Some(80)
+            })
         );
         assert_eq!(
             parse_target("http://django:8000/api/", "proxy"),
-            Ok(Target { host: "django".into(), port: Some(8000), default_port: Some(80) })
+            Ok(Target {
+                host: "django".into(),
+                port: Some(8000),
+                default_port: Some(80)
+            })
         );
         assert_eq!(
             parse_target("flask:5000", "uwsgi"),
-            Ok(Target { host: "flask".into(), port: Some(5000), default_port: None })
+            Ok(Target {
+                host: "flask".into(),
+                port: Some(5000),
+                default_port: None
+            })
         );
         assert!(parse_target("http://$backend", "proxy").is_err());
         assert!(parse_target("unix:/run/app.sock", "uwsgi").is_err());

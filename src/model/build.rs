@@ -10,7 +10,9 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use rayon::prelude::*;
 
 use super::containerfs::{ContainerFs, normalize_rel};
-use super::{AppServer, Bind, Model, Proxy, Settings, Upstream, UpstreamServer, Workload, WorkloadKind};
+use super::{
+    AppServer, Bind, Model, Proxy, Settings, Upstream, UpstreamServer, Workload, WorkloadKind,
+};
 use crate::diag::Problem;
 use crate::discovery::{FileKind, Inventory};
 use crate::origin::Origin;
@@ -23,7 +25,7 @@ use crate::value::{Millis, Setting, Value};
 const COMPOSE_STOP_GRACE_SECS: u64 = 10;
 
 enum Parsed {
-    Nginx(nginx::NginxFacts),
+    Nginx(nginx::routes::NginxFacts),
     Compose(compose::ComposeFile),
     Dockerfile(dockerfile::Dockerfile),
     Procfile(Vec<procfile::ProcfileEntry>, Vec<Problem>),
@@ -104,7 +106,7 @@ fn parse_one(map: &SourceMap, file: FileId, kind: FileKind) -> Parsed {
     match kind {
         FileKind::Nginx => {
             let parsed = nginx::parse(file, text);
-            let mut facts = nginx::extract(&parsed);
+            let mut facts = nginx::routes::extract(&parsed);
             let mut problems = parsed.problems;
             problems.append(&mut facts.problems);
             facts.problems = problems;
@@ -134,7 +136,7 @@ fn parse_one(map: &SourceMap, file: FileId, kind: FileKind) -> Parsed {
     }
 }
 
-fn add_nginx(model: &mut Model, map: &SourceMap, file: FileId, facts: nginx::NginxFacts) {
+fn add_nginx(model: &mut Model, map: &SourceMap, file: FileId, facts: nginx::routes::NginxFacts) {
     model.problems.extend(facts.problems);
     for route in facts.routes {
         let mut name = String::new();
@@ -207,13 +209,18 @@ impl Assembler<'_> {
         }
         let mut settings = Settings::new();
         let grace = match &service.stop_grace_period {
-            Some((text, Ok(ms))) => Setting::new(Value::Duration(*ms), Origin::File { span: text.span }),
+            Some((text, Ok(ms))) => {
+                Setting::new(Value::Duration(*ms), Origin::File { span: text.span })
+            }
             Some((text, Err(why))) => {
                 self.model.problems.push(Problem::parse(
                     text.span,
                     format!("invalid stop_grace_period `{}`: {why}", text.value),
                 ));
-                Setting::new(Value::Unknown(format!("invalid duration `{}`", text.value)), Origin::File { span: text.span })
+                Setting::new(
+                    Value::Unknown(format!("invalid duration `{}`", text.value)),
+                    Origin::File { span: text.span },
+                )
             }
             None => Setting::new(
                 Value::Duration(Millis::from_secs(COMPOSE_STOP_GRACE_SECS)),
@@ -228,7 +235,10 @@ impl Assembler<'_> {
         if let Some(sig) = &service.stop_signal {
             settings.insert(
                 "stop_signal",
-                Setting::new(Value::Str(sig.value.clone()), Origin::File { span: sig.span }),
+                Setting::new(
+                    Value::Str(sig.value.clone()),
+                    Origin::File { span: sig.span },
+                ),
             );
         }
 
@@ -242,7 +252,7 @@ impl Assembler<'_> {
             let path = normalize_rel(&join_rel(&context, &df));
             dockerfiles.get(&path).map(|d| (context, d))
         });
-        let stage = built.and_then(|(_, d)| d.stages.last());
+        let stage = built.as_ref().and_then(|(_, d)| d.stages.last());
 
         let workdir = service
             .working_dir
@@ -251,22 +261,31 @@ impl Assembler<'_> {
             .or_else(|| stage.and_then(|s| s.workdir.as_ref().map(|w| w.value.clone())))
             .unwrap_or_else(|| "/".to_owned());
         let mut fs = ContainerFs::new(&workdir);
-        if let (Some((context, _)), Some(stage)) = (built, stage) {
+        if let (Some((context, _)), Some(stage)) = (&built, stage) {
             for copy in &stage.copies {
                 if copy.from.is_some() {
                     continue;
                 }
                 for src in &copy.sources {
-                    let repo = normalize_rel(&join_rel(&context, &src.value));
+                    let repo = normalize_rel(&join_rel(context, &src.value));
                     let dest = copy.dest.value.clone();
                     // `COPY dir/ /dest/` copies the directory's contents; `COPY file /dest/` keeps the name.
-                    let is_dir_copy = self.inv.all_paths.iter().any(|p| repo.is_empty() || p.starts_with(&format!("{repo}/")));
+                    let is_dir_copy = self
+                        .inv
+                        .all_paths
+                        .iter()
+                        .any(|p| repo.is_empty() || p.starts_with(&format!("{repo}/")));
                     let target = if !is_dir_copy && dest.ends_with('/') {
                         format!("{dest}{}", repo.rsplit('/').next().unwrap_or(""))
                     } else {
                         dest
                     };
-                    let how = format!("{} {} {}", if copy.add { "ADD" } else { "COPY" }, src.value, copy.dest.value);
+                    let how = format!(
+                        "{} {} {}",
+                        if copy.add { "ADD" } else { "COPY" },
+                        src.value,
+                        copy.dest.value
+                    );
                     fs.add(&target, &repo, how);
                 }
             }
@@ -280,7 +299,11 @@ impl Assembler<'_> {
                     continue;
                 }
                 let repo = normalize_rel(&join_rel(&compose_dir, s));
-                fs.add(&v.target.value, &repo, format!("volume {}:{}", s, v.target.value));
+                fs.add(
+                    &v.target.value,
+                    &repo,
+                    format!("volume {}:{}", s, v.target.value),
+                );
             }
         }
 
@@ -298,7 +321,10 @@ impl Assembler<'_> {
 
         // Effective argv: compose entrypoint/command over the image's.
         let mut argv: Vec<shell::Word> = Vec::new();
-        let entry_from_service = service.entrypoint.as_ref().filter(|c| !matches!(c, compose::Command::Null));
+        let entry_from_service = service
+            .entrypoint
+            .as_ref()
+            .filter(|c| !matches!(c, compose::Command::Null));
         match entry_from_service {
             Some(c) => argv.extend(compose_words(c, &mut self.model.problems)),
             None => {
@@ -307,7 +333,11 @@ impl Assembler<'_> {
                 }
             }
         }
-        match service.command.as_ref().filter(|c| !matches!(c, compose::Command::Null)) {
+        match service
+            .command
+            .as_ref()
+            .filter(|c| !matches!(c, compose::Command::Null))
+        {
             Some(c) => argv.extend(compose_words(c, &mut self.model.problems)),
             None if entry_from_service.is_none() => {
                 if let Some(i) = stage.and_then(|s| s.cmd.as_ref()) {
@@ -339,8 +369,7 @@ impl Assembler<'_> {
         let workload_index = self.model.workloads.len();
         let server = self.add_gunicorn(&argv, &Env::new(), &fs, Some(workload_index));
         if server.is_some() {
-            let mut hostnames = Vec::new();
-            hostnames.push(entry.process.value.clone());
+            let hostnames = vec![entry.process.value.clone()];
             self.model.workloads.push(Workload {
                 kind: WorkloadKind::ProcfileProcess,
                 file,
@@ -381,7 +410,9 @@ impl Assembler<'_> {
             .rev()
             .find(|o| o.name == "config")
             .and_then(|o| o.value.clone());
-        let cmd_args_word = env.get("GUNICORN_CMD_ARGS").map(|(v, span)| shell::Word::new(v.clone(), *span));
+        let cmd_args_word = env
+            .get("GUNICORN_CMD_ARGS")
+            .map(|(v, span)| shell::Word::new(v.clone(), *span));
 
         // Resolve the config file inside the container to a repository file.
         let conf_key: Option<String> = match &explicit {
@@ -399,8 +430,13 @@ impl Assembler<'_> {
             None => {
                 let found = self.resolve_in_container("gunicorn.conf.py", fs);
                 match &found {
-                    Some((repo, how)) => notes.push(format!("default ./gunicorn.conf.py is {repo} ({how})")),
-                    None => notes.push("no gunicorn.conf.py reaches the container; gunicorn defaults apply".to_owned()),
+                    Some((repo, how)) => {
+                        notes.push(format!("default ./gunicorn.conf.py is {repo} ({how})"))
+                    }
+                    None => notes.push(
+                        "no gunicorn.conf.py reaches the container; gunicorn defaults apply"
+                            .to_owned(),
+                    ),
                 }
                 found.map(|(repo, _)| repo)
             }
@@ -422,9 +458,14 @@ impl Assembler<'_> {
             env: &lookup,
             anchor,
         });
-        self.model.problems.extend(resolved.problems.iter().cloned());
+        self.model
+            .problems
+            .extend(resolved.problems.iter().cloned());
         for (span, msg) in &cli.errors {
-            self.model.problems.push(Problem::parse(*span, format!("gunicorn would refuse this command line: {msg}")));
+            self.model.problems.push(Problem::parse(
+                *span,
+                format!("gunicorn would refuse this command line: {msg}"),
+            ));
         }
         let binds = binds_of(resolved.settings.get("bind"));
         let index = self.model.servers.len();
@@ -482,13 +523,15 @@ fn binds_of(setting: Option<&Setting>) -> Option<Vec<Bind>> {
 /// shell would split it (compose does not run a shell), the list form is used as is.
 fn compose_words(c: &compose::Command, problems: &mut Vec<Problem>) -> Vec<shell::Word> {
     match c {
-        compose::Command::Shell(text) => match shell::split_words(&text.value, &|r| text.span_of(r)) {
-            Ok(w) => w,
-            Err(e) => {
-                problems.push(Problem::parse(e.span, e.message));
-                Vec::new()
+        compose::Command::Shell(text) => {
+            match shell::split_words(&text.value, &|r| text.span_of(r)) {
+                Ok(w) => w,
+                Err(e) => {
+                    problems.push(Problem::parse(e.span, e.message));
+                    Vec::new()
+                }
             }
-        },
+        }
         compose::Command::Exec(items) => items.iter().map(text_word).collect(),
         compose::Command::Null => Vec::new(),
     }
@@ -504,7 +547,11 @@ fn instr_words(i: &dockerfile::Instr) -> Vec<shell::Word> {
 
 /// `/bin/sh -c TEXT`: how shell-form commands run.
 fn sh_c(text: &yaml::Text) -> Vec<shell::Word> {
-    let at = Span::new(text.span.file, text.span.start as usize, text.span.start as usize);
+    let at = Span::new(
+        text.span.file,
+        text.span.start as usize,
+        text.span.start as usize,
+    );
     vec![
         shell::Word::new("/bin/sh".to_owned(), at),
         shell::Word::new("-c".to_owned(), at),
@@ -517,7 +564,8 @@ fn text_word(t: &yaml::Text) -> shell::Word {
 }
 
 fn parent_dir(path: &str) -> String {
-    path.rsplit_once('/').map_or(String::new(), |(d, _)| d.to_owned())
+    path.rsplit_once('/')
+        .map_or(String::new(), |(d, _)| d.to_owned())
 }
 
 fn join_rel(dir: &str, rel: &str) -> String {
@@ -538,7 +586,12 @@ mod tests {
         assert_eq!(Bind::parse_gunicorn(":8000").host, "");
         assert!(Bind::parse_gunicorn("127.0.0.1:8000").is_loopback());
         assert_eq!(Bind::parse_gunicorn("[::]:9000").port, Some(9000));
-        assert_eq!(Bind::parse_gunicorn("unix:/tmp/g.sock").unix_path.as_deref(), Some("/tmp/g.sock"));
+        assert_eq!(
+            Bind::parse_gunicorn("unix:/tmp/g.sock")
+                .unix_path
+                .as_deref(),
+            Some("/tmp/g.sock")
+        );
         // gunicorn reads a bare number as a host name and keeps the default port.
         assert_eq!(Bind::parse_gunicorn("8000").host, "8000");
     }

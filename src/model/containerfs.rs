@@ -26,7 +26,8 @@ impl ContainerFs {
     /// Records that `repo` (a root-relative file or directory) appears at `container`.
     pub fn add(&mut self, container: &str, repo: &str, why: impl Into<String>) {
         let container = normalize(&self.absolute(container));
-        self.mounts.push((container, normalize_rel(repo), why.into()));
+        self.mounts
+            .push((container, normalize_rel(repo), why.into()));
     }
 
     /// A container path made absolute against the working directory.

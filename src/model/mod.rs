@@ -113,8 +113,10 @@ impl Bind {
     /// True for addresses only reachable from inside the same container.
     #[must_use]
     pub fn is_loopback(&self) -> bool {
-        matches!(self.host.as_str(), "127.0.0.1" | "localhost" | "::1" | "[::1]")
-            || self.host.starts_with("127.")
+        matches!(
+            self.host.as_str(),
+            "127.0.0.1" | "localhost" | "::1" | "[::1]"
+        ) || self.host.starts_with("127.")
     }
 
     /// Parses gunicorn's bind syntax: `HOST:PORT`, `:PORT`, `[::]:PORT`, `unix:PATH`.
@@ -137,7 +139,10 @@ impl Bind {
         }
         let (host, port) = if let Some(rest) = s.strip_prefix('[') {
             match rest.split_once(']') {
-                Some((h, p)) => (h.to_owned(), p.strip_prefix(':').and_then(|p| p.parse().ok())),
+                Some((h, p)) => (
+                    h.to_owned(),
+                    p.strip_prefix(':').and_then(|p| p.parse().ok()),
+                ),
                 None => (s.to_owned(), None),
             }
         } else {

@@ -1,8 +1,8 @@
 //! The built-in rule pack, embedded at compile time from `policies/`.
 //! `tests/rules.rs` checks this list equals the files on disk.
 
-use super::load::{PolicyError, load_policy};
 use super::PolicySet;
+use super::load::{PolicyError, load_policy};
 
 /// (path relative to the repository, contents) of every built-in policy.
 pub const BUILTIN: &[(&str, &str)] = &[
@@ -20,7 +20,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
 ///
 /// # Errors
 /// Only if a built-in policy is invalid, which the test suite rules out.
-pub fn builtin() -> Result<PolicySet, PolicyError> {
+pub fn builtin() -> Result<PolicySet, Box<PolicyError>> {
     BUILTIN
         .iter()
         .map(|(path, text)| load_policy(path, text))

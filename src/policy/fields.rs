@@ -80,7 +80,7 @@ pub fn field_type(subject: Subject, path: &str) -> Option<Type> {
         .iter()
         .flat_map(|t| t.iter())
         .find(|(p, _)| *p == path)
-        .map(|(_, t)| t.clone())
+        .map(|(_, t)| *t)
 }
 
 /// Every field of a subject (for "did you mean" help and docs).
@@ -131,13 +131,20 @@ impl Ctx<'_> {
             "app" => match name {
                 "server" => Setting::new(
                     Value::Str(self.app.kind.to_owned()),
-                    Origin::Cli { span: self.app.command.span },
+                    Origin::Cli {
+                        span: self.app.command.span,
+                    },
                 ),
                 "name" => {
                     let name = self
                         .container
                         .map_or_else(|| self.app.kind.to_owned(), |w| w.name.value.clone());
-                    Setting::new(Value::Str(name), Origin::Cli { span: self.app.command.span })
+                    Setting::new(
+                        Value::Str(name),
+                        Origin::Cli {
+                            span: self.app.command.span,
+                        },
+                    )
                 }
                 _ => self
                     .app

@@ -7,9 +7,9 @@ use std::ops::Range;
 
 use miette::{Diagnostic, NamedSource, SourceSpan};
 
+use super::Policy;
 use super::expr::{self, Type, TypeEnv};
 use super::fields::{Subject, field_names, field_type};
-use super::Policy;
 use crate::finding::Severity;
 use crate::sources::yaml::{self, Node, NodeKind, Text};
 use crate::span::FileId;
@@ -34,7 +34,13 @@ pub struct PolicyError {
 }
 
 impl PolicyError {
-    fn new(path: &str, text: &str, range: Range<usize>, message: impl Into<String>, help: Option<String>) -> Self {
+    fn new(
+        path: &str,
+        text: &str,
+        range: Range<usize>,
+        message: impl Into<String>,
+        help: Option<String>,
+    ) -> Self {
         let message = message.into();
         let start = range.start.min(text.len());
         let end = range.end.clamp(start, text.len());
@@ -53,13 +59,26 @@ impl PolicyError {
     #[must_use]
     pub fn line(&self) -> usize {
         let text = self.src.inner();
-        text[..self.range.start.min(text.len())].matches('\n').count() + 1
+        text[..self.range.start.min(text.len())]
+            .matches('\n')
+            .count()
+            + 1
     }
 }
 
 const KEYS: &[&str] = &[
-    "id", "name", "severity", "summary", "applies_to", "params", "when", "primary", "labels", "message",
-    "help", "docs",
+    "id",
+    "name",
+    "severity",
+    "summary",
+    "applies_to",
+    "params",
+    "when",
+    "primary",
+    "labels",
+    "message",
+    "help",
+    "docs",
 ];
 
 struct Loader<'a> {
@@ -68,11 +87,16 @@ struct Loader<'a> {
 }
 
 impl Loader<'_> {
-    fn err(&self, range: Range<usize>, msg: impl Into<String>, help: Option<String>) -> PolicyError {
-        PolicyError::new(self.path, self.text, range, msg, help)
+    fn err(
+        &self,
+        range: Range<usize>,
+        msg: impl Into<String>,
+        help: Option<String>,
+    ) -> Box<PolicyError> {
+        Box::new(PolicyError::new(self.path, self.text, range, msg, help))
     }
 
-    fn str_of<'n>(&self, root: &'n Node, key: &str) -> Result<&'n Text, PolicyError> {
+    fn str_of<'n>(&self, root: &'n Node, key: &str) -> Result<&'n Text, Box<PolicyError>> {
         match root.get(key) {
             Some(node) => node.as_text().ok_or_else(|| {
                 self.err(node.span.range(), format!("`{key}` must be a string"), None)
@@ -110,7 +134,10 @@ impl TypeEnv for Env<'_> {
         self.params.get(name).and_then(value_type)
     }
     fn field_names(&self) -> Vec<String> {
-        field_names(self.subject).into_iter().map(str::to_owned).collect()
+        field_names(self.subject)
+            .into_iter()
+            .map(str::to_owned)
+            .collect()
     }
     fn param_names(&self) -> Vec<String> {
         self.params.keys().cloned().collect()
@@ -135,7 +162,13 @@ fn param_value(s: &str) -> Value {
 /// `1h30m`, `30s`, `500ms`: units largest first, each at most once.
 #[must_use]
 pub fn parse_duration_literal(s: &str) -> Option<Millis> {
-    const UNITS: [(&str, u64); 5] = [("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000), ("ms", 1)];
+    const UNITS: [(&str, u64); 5] = [
+        ("d", 86_400_000),
+        ("h", 3_600_000),
+        ("m", 60_000),
+        ("s", 1000),
+        ("ms", 1),
+    ];
     let mut rest = s;
     let mut total: u64 = 0;
     let mut last_rank = None;
@@ -143,7 +176,9 @@ pub fn parse_duration_literal(s: &str) -> Option<Millis> {
         return None;
     }
     while !rest.is_empty() {
-        let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
         if digits == 0 {
             return None;
         }
@@ -168,7 +203,7 @@ pub fn parse_duration_literal(s: &str) -> Option<Millis> {
 ///
 /// # Errors
 /// Any mistake in the file, with its span.
-pub fn load_policy(path: &str, text: &str) -> Result<Policy, PolicyError> {
+pub fn load_policy(path: &str, text: &str) -> Result<Policy, Box<PolicyError>> {
     let l = Loader { path, text };
     let docs = yaml::parse(FileId(0), text);
     if let Some(p) = docs.problems.first() {
@@ -179,7 +214,11 @@ pub fn load_policy(path: &str, text: &str) -> Result<Policy, PolicyError> {
         return Err(l.err(0..0, "empty policy file", None));
     };
     let Some(entries) = root.as_map() else {
-        return Err(l.err(root.span.range(), "a policy file is a mapping of keys", None));
+        return Err(l.err(
+            root.span.range(),
+            "a policy file is a mapping of keys",
+            None,
+        ));
     };
     for (k, _) in entries {
         let key = k.as_str().unwrap_or("");
@@ -200,56 +239,124 @@ pub fn load_policy(path: &str, text: &str) -> Result<Policy, PolicyError> {
         return Err(l.err(id.span.range(), format!("invalid rule id `{}`", id.value), Some("ids look like PAR-T001 or ACME-X001: letters, a dash, a family letter and three digits".into())));
     }
     let name = l.str_of(root, "name")?;
-    if name.value.is_empty() || !name.value.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
-        return Err(l.err(name.span.range(), "a rule name is kebab-case (lower-case letters, digits, dashes)", None));
+    if name.value.is_empty()
+        || !name
+            .value
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
+        return Err(l.err(
+            name.span.range(),
+            "a rule name is kebab-case (lower-case letters, digits, dashes)",
+            None,
+        ));
     }
     let sev = l.str_of(root, "severity")?;
     let severity = Severity::parse(&sev.value).ok_or_else(|| {
-        l.err(sev.span.range(), format!("unknown severity `{}`", sev.value), Some("use error, warning or info".into()))
+        l.err(
+            sev.span.range(),
+            format!("unknown severity `{}`", sev.value),
+            Some("use error, warning or info".into()),
+        )
     })?;
     let summary = l.str_of(root, "summary")?;
     let applies = l.str_of(root, "applies_to")?;
     let subject = Subject::parse(&applies.value).ok_or_else(|| {
-        l.err(applies.span.range(), format!("unknown subject `{}`", applies.value), Some("use `hop` (proxy -> app server) or `workload` (a container running an app server)".into()))
+        l.err(
+            applies.span.range(),
+            format!("unknown subject `{}`", applies.value),
+            Some(
+                "use `hop` (proxy -> app server) or `workload` (a container running an app server)"
+                    .into(),
+            ),
+        )
     })?;
 
     let mut params = BTreeMap::new();
     if let Some(p) = root.get("params") {
         let Some(map) = p.as_map() else {
-            return Err(l.err(p.span.range(), "`params` must map names to default values", None));
+            return Err(l.err(
+                p.span.range(),
+                "`params` must map names to default values",
+                None,
+            ));
         };
         for (k, v) in map {
             let key = k.as_str().unwrap_or("");
-            if key.is_empty() || !key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') || key.contains('.') {
-                return Err(l.err(k.span.range(), format!("invalid parameter name `{key}`"), Some("parameter names are lower_snake_case".into())));
+            if key.is_empty()
+                || !key
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+                || key.contains('.')
+            {
+                return Err(l.err(
+                    k.span.range(),
+                    format!("invalid parameter name `{key}`"),
+                    Some("parameter names are lower_snake_case".into()),
+                ));
             }
             let Some(t) = v.as_text() else {
-                return Err(l.err(v.span.range(), "a parameter default is a scalar (e.g. 1s, 3, true)", None));
+                return Err(l.err(
+                    v.span.range(),
+                    "a parameter default is a scalar (e.g. 1s, 3, true)",
+                    None,
+                ));
             };
             params.insert(key.to_owned(), param_value(&t.value));
         }
     }
-    let env = Env { subject, params: &params };
+    let env = Env {
+        subject,
+        params: &params,
+    };
 
     let when_text = l.str_of(root, "when")?;
-    let when = expr::parse(&when_text.value)
-        .map_err(|e| l.err(Loader::in_text(when_text, e.span.clone()), e.message.clone(), e.help.clone()))?;
+    let when = expr::parse(&when_text.value).map_err(|e| {
+        l.err(
+            Loader::in_text(when_text, e.span.clone()),
+            e.message.clone(),
+            e.help.clone(),
+        )
+    })?;
     match expr::check(&when, &env) {
         Ok(Type::Bool) => {}
         Ok(other) => {
-            return Err(l.err(when_text.span.range(), format!("`when` must be a condition (bool), not {other:?}"), None));
+            return Err(l.err(
+                when_text.span.range(),
+                format!("`when` must be a condition (bool), not {other:?}"),
+                None,
+            ));
         }
-        Err(e) => return Err(l.err(Loader::in_text(when_text, e.span.clone()), e.message.clone(), e.help.clone())),
+        Err(e) => {
+            return Err(l.err(
+                Loader::in_text(when_text, e.span.clone()),
+                e.message.clone(),
+                e.help.clone(),
+            ));
+        }
     }
 
     let primary = l.str_of(root, "primary")?;
     if field_type(subject, &primary.value).is_none() {
-        return Err(l.err(primary.span.range(), format!("`{}` is not a field of a {}", primary.value, subject.as_str()), suggest(&field_names(subject), &primary.value)));
+        return Err(l.err(
+            primary.span.range(),
+            format!(
+                "`{}` is not a field of a {}",
+                primary.value,
+                subject.as_str()
+            ),
+            suggest(&field_names(subject), &primary.value),
+        ));
     }
 
-    let check_template = |t: &Text| -> Result<expr::Template, PolicyError> {
-        let tpl = expr::parse_template(&t.value)
-            .map_err(|e| l.err(Loader::in_text(t, e.span.clone()), e.message.clone(), e.help.clone()))?;
+    let check_template = |t: &Text| -> Result<expr::Template, Box<PolicyError>> {
+        let tpl = expr::parse_template(&t.value).map_err(|e| {
+            l.err(
+                Loader::in_text(t, e.span.clone()),
+                e.message.clone(),
+                e.help.clone(),
+            )
+        })?;
         for (path, range) in expr::template_fields(&tpl) {
             let base = path.strip_suffix(".origin").unwrap_or(&path);
             let ok = if base.contains('.') {
@@ -260,7 +367,11 @@ pub fn load_policy(path: &str, text: &str) -> Result<Policy, PolicyError> {
             if !ok {
                 let mut known: Vec<&str> = field_names(subject);
                 known.extend(params.keys().map(String::as_str));
-                return Err(l.err(Loader::in_text(t, range), format!("unknown placeholder `{{{path}}}`"), suggest(&known, base)));
+                return Err(l.err(
+                    Loader::in_text(t, range),
+                    format!("unknown placeholder `{{{path}}}`"),
+                    suggest(&known, base),
+                ));
             }
         }
         Ok(tpl)
@@ -269,12 +380,20 @@ pub fn load_policy(path: &str, text: &str) -> Result<Policy, PolicyError> {
     let mut labels = Vec::new();
     if let Some(node) = root.get("labels") {
         let Some(map) = node.as_map() else {
-            return Err(l.err(node.span.range(), "`labels` must map field paths to label texts", None));
+            return Err(l.err(
+                node.span.range(),
+                "`labels` must map field paths to label texts",
+                None,
+            ));
         };
         for (k, v) in map {
             let key = k.as_str().unwrap_or("");
             if field_type(subject, key).is_none() {
-                return Err(l.err(k.span.range(), format!("`{key}` is not a field of a {}", subject.as_str()), suggest(&field_names(subject), key)));
+                return Err(l.err(
+                    k.span.range(),
+                    format!("`{key}` is not a field of a {}", subject.as_str()),
+                    suggest(&field_names(subject), key),
+                ));
             }
             let Some(t) = v.as_text() else {
                 return Err(l.err(v.span.range(), "a label is a string", None));
@@ -285,7 +404,11 @@ pub fn load_policy(path: &str, text: &str) -> Result<Policy, PolicyError> {
     let message = check_template(l.str_of(root, "message")?)?;
     let help = check_template(l.str_of(root, "help")?)?;
     let docs = match root.get("docs") {
-        Some(n) => Some(n.as_str().ok_or_else(|| l.err(n.span.range(), "`docs` must be a string", None))?.to_owned()),
+        Some(n) => Some(
+            n.as_str()
+                .ok_or_else(|| l.err(n.span.range(), "`docs` must be a string", None))?
+                .to_owned(),
+        ),
         None => None,
     };
     let _ = NodeKind::Null;

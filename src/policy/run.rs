@@ -1,9 +1,9 @@
 //! Evaluating policies over the linked model and turning true (or undecidable)
 //! conditions into findings that point at both ends.
 
+use super::Policy;
 use super::expr::{self, Truth, ValueEnv};
 use super::fields::{Ctx, Subject};
-use super::Policy;
 use crate::finding::{Finding, Label, Severity};
 use crate::link::Links;
 use crate::model::Model;
@@ -54,7 +54,12 @@ impl ValueEnv for Scope<'_> {
 
 /// Evaluates every policy over every subject it applies to.
 #[must_use]
-pub fn evaluate(policies: &[Policy], model: &Model, links: &Links, map: &SourceMap) -> Vec<Finding> {
+pub fn evaluate(
+    policies: &[Policy],
+    model: &Model,
+    links: &Links,
+    map: &SourceMap,
+) -> Vec<Finding> {
     let mut out = Vec::new();
     for policy in policies {
         match policy.applies_to {
@@ -99,22 +104,27 @@ fn finding(policy: &Policy, ctx: &Ctx<'_>, map: &SourceMap, unknown: Option<&[St
     let scope = Scope { ctx, policy };
     let tscope = TemplateScope { scope: &scope, map };
     let render = |t: &expr::Template| expr::render(t, &tscope);
+    // Undecided findings state values plainly: a label template would splice
+    // "unknown (...)" into a sentence written for known values.
     let label_text = |field: &str| -> String {
-        policy
-            .labels
-            .iter()
-            .find(|(f, _)| f == field)
-            .map_or_else(
-                || {
-                    let s = ctx.lookup(field);
-                    format!("{field} = {} ({})", s.value, s.origin.describe(map))
-                },
-                |(_, t)| render(t),
-            )
+        let template = policy.labels.iter().find(|(f, _)| f == field);
+        match template {
+            Some((_, t)) if unknown.is_none() => render(t),
+            _ => {
+                let s = ctx.lookup(field);
+                match &s.value {
+                    Value::Unknown(why) => format!("{field} is unknown: {why}"),
+                    v => format!("{field} = {v}"),
+                }
+            }
+        }
     };
     let primary_setting = ctx.lookup(&policy.primary);
     let primary = Label {
-        span: primary_setting.origin.span().unwrap_or_else(|| ctx.anchor()),
+        span: primary_setting
+            .origin
+            .span()
+            .unwrap_or_else(|| ctx.anchor()),
         text: label_text(&policy.primary),
     };
     let mut related: Vec<Label> = Vec::new();
@@ -122,15 +132,23 @@ fn finding(policy: &Policy, ctx: &Ctx<'_>, map: &SourceMap, unknown: Option<&[St
         if field == &policy.primary {
             continue;
         }
-        let Some(span) = ctx.lookup(field).origin.span() else { continue };
+        let Some(span) = ctx.lookup(field).origin.span() else {
+            continue;
+        };
         if span == primary.span || related.iter().any(|l| l.span == span) {
             continue;
         }
-        related.push(Label { span, text: label_text(field) });
+        related.push(Label {
+            span,
+            text: label_text(field),
+        });
     }
 
-    let mut message = render(&policy.message);
-    let mut help = render(&policy.help);
+    let (mut message, mut help) = if unknown.is_none() {
+        (render(&policy.message), render(&policy.help))
+    } else {
+        (String::new(), String::new())
+    };
     let mut severity = policy.severity;
     if let Some(fields) = unknown {
         severity = Severity::Info;
@@ -145,14 +163,13 @@ fn finding(policy: &Policy, ctx: &Ctx<'_>, map: &SourceMap, unknown: Option<&[St
             })
             .collect();
         message = format!(
-            "could not decide {} ({}): {}",
-            policy.id,
-            policy.summary.trim_end_matches('.'),
+            "could not decide whether {}: {}",
+            lower_first(policy.summary.trim_end_matches('.')),
             reasons.join("; ")
         );
-        help = format!(
-            "parity cannot see this value, so it does not guess. Check it by hand, or make it visible (commit the file, set the variable in the deployment). If the rule holds: {help}"
-        );
+        help = "parity cannot see this value, so it does not guess. Check it by hand, or make it \
+                visible to parity (commit the file, set the variable in the deployment)."
+            .to_owned();
     }
     if let Some(reason) = ctx.weak {
         message.push_str(&format!(" [weak link: {reason}]"));
@@ -167,5 +184,13 @@ fn finding(policy: &Policy, ctx: &Ctx<'_>, map: &SourceMap, unknown: Option<&[St
         related,
         docs: policy.docs.clone(),
         suppressed: None,
+    }
+}
+
+fn lower_first(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => String::new(),
     }
 }

@@ -30,7 +30,15 @@ pub(super) fn render(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()>
         let related = f
             .related
             .iter()
-            .map(|l| Rendered::at(report.map, l, format!("other end: {}", l.text), None))
+            .map(|l| {
+                let loc = report.map.location(l.span);
+                Rendered::at(
+                    report.map,
+                    l,
+                    format!("other end at {loc}"),
+                    Some(Severity::Info),
+                )
+            })
             .collect();
         let mut diag = Rendered::at(report.map, &f.primary, f.message.clone(), Some(f.severity));
         diag.code = Some(format!("{} {}", f.rule, f.name));

@@ -43,7 +43,10 @@ impl Report<'_> {
 
     #[must_use]
     pub fn suppressed(&self) -> usize {
-        self.findings.iter().filter(|f| f.suppressed.is_some()).count()
+        self.findings
+            .iter()
+            .filter(|f| f.suppressed.is_some())
+            .count()
     }
 }
 

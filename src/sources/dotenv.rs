@@ -30,7 +30,11 @@ pub fn parse(file: FileId, text: &str) -> Vec<EnvLine> {
         let body_start = line_start + lead + (trimmed.len() - body.len());
         let Some(eq) = body.find('=') else { continue };
         let key = body[..eq].trim();
-        if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-') {
+        if key.is_empty()
+            || !key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-')
+        {
             continue;
         }
         let raw_value = &body[eq + 1..];
@@ -78,7 +82,10 @@ mod tests {
     fn reads_assignments_comments_quotes_and_export() {
         let text = "# c\nA=1\nexport B = \"x y\"\nC='q' \nD=v # note\nnot a line\n";
         let lines = parse(FileId(0), text);
-        let kv: Vec<_> = lines.iter().map(|l| (l.key.as_str(), l.value.as_str())).collect();
+        let kv: Vec<_> = lines
+            .iter()
+            .map(|l| (l.key.as_str(), l.value.as_str()))
+            .collect();
         assert_eq!(kv, [("A", "1"), ("B", "x y"), ("C", "q"), ("D", "v")]);
         assert_eq!(&text[lines[1].span.range()], "x y");
         assert_eq!(&text[lines[3].span.range()], "v");

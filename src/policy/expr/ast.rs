@@ -299,7 +299,7 @@ pub(crate) fn quote(s: &str) -> String {
 impl fmt::Display for Expr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
-            ExprKind::Duration(d) => write!(f, "{d}"),
+            ExprKind::Duration(d) => f.write_str(&d.compound()),
             ExprKind::Number(n) => write!(f, "{n}"),
             ExprKind::Str(s) => f.write_str(&quote(s)),
             ExprKind::Bool(b) => write!(f, "{b}"),

@@ -541,7 +541,7 @@ impl<'s> Parser<'s> {
             }
             let mut err = ExprError::new("fractional durations are not supported", start..end);
             if let Some(ms) = fraction_millis(digits, frac, unit) {
-                err = err.with_help(format!("write `{}`", Millis(ms)));
+                err = err.with_help(format!("write `{}`", Millis(ms).compound()));
             } else {
                 err = err.with_help("write whole units, largest first, e.g. `1s500ms`");
             }
@@ -625,7 +625,7 @@ impl<'s> Parser<'s> {
                 span,
             );
             if !overflow && i64::try_from(total).is_ok() {
-                err = err.with_help(format!("write `{}`", Millis(total)));
+                err = err.with_help(format!("write `{}`", Millis(total).compound()));
             }
             return self.fail(err);
         }
