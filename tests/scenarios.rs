@@ -17,6 +17,7 @@ const SCENARIOS: &[&str] = &[
     "compose-gunicorn-config-not-in-repo",
     "compose-port-mismatch-not-linked",
     "parse-error-does-not-hide-findings",
+    "monorepo-deployments-are-separate",
 ];
 
 fn fixture(name: &str) -> PathBuf {
@@ -165,4 +166,19 @@ fn the_bundled_examples_behave_as_their_readmes_say() {
     let fixed = run(&root.join("django-compose-fixed"));
     assert!(fixed.findings.is_empty(), "{:?}", rules_of(&fixed));
     assert!(fixed.problems.is_empty(), "{:?}", fixed.problems);
+}
+
+#[test]
+fn names_do_not_resolve_across_deployments() {
+    let a = run(&fixture("monorepo-deployments-are-separate"));
+    assert!(a.links.hops.is_empty(), "{:?}", a.links.hops);
+    assert!(
+        a.links
+            .unlinked
+            .iter()
+            .any(|u| u.reason.contains("another deployment")),
+        "{:?}",
+        a.links.unlinked
+    );
+    assert!(a.findings.iter().all(|f| f.rule != "PAR-T001"));
 }

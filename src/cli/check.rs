@@ -79,7 +79,7 @@ pub fn analyze(paths: &[PathBuf], options: &RunOptions) -> Result<Analysis, Anal
     let inventory = discovery::discover(paths, &walk, &mut map)?;
     let files_scanned = inventory.files.len();
     let model = model::build(&inventory, &mut map);
-    let links = link::link(&model);
+    let links = link::link(&model, &|f| map.get(f).path.clone());
     let mut findings = policy::evaluate(&policies, &model, &links, &map);
     findings.sort_by_cached_key(|f| f.sort_key(&map));
     findings.dedup_by(|a, b| a.rule == b.rule && a.primary == b.primary && a.related == b.related);

@@ -95,17 +95,17 @@ fn is_loopback(host: &str) -> bool {
     host == "localhost" || host.starts_with("127.") || host == "::1"
 }
 
-/// Links every proxy of the model.
+/// Links every proxy of the model. `path_of` gives a file's root-relative path.
 #[must_use]
-pub fn link(model: &Model) -> Links {
+pub fn link(model: &Model, path_of: &dyn Fn(crate::span::FileId) -> String) -> Links {
     let mut links = Links::default();
     for (pi, proxy) in model.proxies.iter().enumerate() {
-        link_proxy(model, pi, proxy, &mut links);
+        link_proxy(model, pi, proxy, &path_of(proxy.file), &mut links);
     }
     links
 }
 
-fn link_proxy(model: &Model, pi: usize, proxy: &Proxy, links: &mut Links) {
+fn link_proxy(model: &Model, pi: usize, proxy: &Proxy, proxy_path: &str, links: &mut Links) {
     let target = match parse_target(&proxy.target.value, proxy.family) {
         Ok(t) => t,
         Err(reason) => {
@@ -182,18 +182,46 @@ fn link_proxy(model: &Model, pi: usize, proxy: &Proxy, links: &mut Links) {
             });
             continue;
         }
-        let candidates: Vec<usize> = model
+        let named: Vec<usize> = model
             .workloads
             .iter()
             .enumerate()
             .filter(|(_, w)| w.hostnames.iter().any(|h| h == &host))
             .map(|(i, _)| i)
             .collect();
+        // Names resolve only inside the deployment the proxy config belongs to.
+        let candidates: Vec<usize> = named
+            .iter()
+            .copied()
+            .filter(|&wi| {
+                model
+                    .projects
+                    .get(model.workloads[wi].project)
+                    .is_some_and(|p| p.contains(proxy_path))
+            })
+            .collect();
         if candidates.is_empty() {
+            let reason = if named.is_empty() {
+                format!("no compose service is named or aliased `{host}`")
+            } else {
+                format!(
+                    "a service named `{host}` exists, but in another deployment ({}); this nginx config is not under that compose project nor mounted by it",
+                    named
+                        .iter()
+                        .filter_map(|&wi| model.projects.get(model.workloads[wi].project))
+                        .map(|p| if p.dir.is_empty() {
+                            ".".to_owned()
+                        } else {
+                            p.dir.clone()
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
             links.unlinked.push(Unlinked {
                 proxy: pi,
                 target: addr,
-                reason: format!("no compose service is named or aliased `{host}`"),
+                reason,
             });
             continue;
         }

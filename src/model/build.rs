@@ -88,13 +88,33 @@ pub fn build(inv: &Inventory, map: &mut SourceMap) -> Model {
     };
     for (file, c) in composes {
         assembler.model.problems.extend(c.problems.iter().cloned());
+        let dir = parent_dir(&assembler.map.get(file).path);
+        let mounted = c
+            .services
+            .iter()
+            .flat_map(|s| s.volumes.iter())
+            .filter_map(|v| v.source.as_ref())
+            .filter(|s| s.value.starts_with('.'))
+            .map(|s| normalize_rel(&join_rel(&dir, &s.value)))
+            .collect();
+        let project = assembler.model.projects.len();
+        assembler
+            .model
+            .projects
+            .push(super::Project { file, dir, mounted });
         for service in &c.services {
-            assembler.add_compose_service(file, service, &dockerfiles);
+            assembler.add_compose_service(file, project, service, &dockerfiles);
         }
     }
     for (file, entries) in procfiles {
+        let project = assembler.model.projects.len();
+        assembler.model.projects.push(super::Project {
+            file,
+            dir: parent_dir(&assembler.map.get(file).path),
+            mounted: Vec::new(),
+        });
         for entry in &entries {
-            assembler.add_procfile_entry(file, entry);
+            assembler.add_procfile_entry(file, project, entry);
         }
     }
     assembler.model
@@ -137,7 +157,9 @@ fn parse_one(map: &SourceMap, file: FileId, kind: FileKind) -> Parsed {
 }
 
 fn add_nginx(model: &mut Model, map: &SourceMap, file: FileId, facts: nginx::routes::NginxFacts) {
-    model.problems.extend(facts.problems);
+    model
+        .problems
+        .extend(first_syntax_error_only(facts.problems));
     for route in facts.routes {
         let mut name = String::new();
         if let Some(sn) = route.server_names.first() {
@@ -194,6 +216,7 @@ impl Assembler<'_> {
     fn add_compose_service(
         &mut self,
         file: FileId,
+        project: usize,
         service: &compose::Service,
         dockerfiles: &HashMap<String, dockerfile::Dockerfile>,
     ) {
@@ -357,10 +380,16 @@ impl Assembler<'_> {
             settings,
             image: service.image.as_ref().map(|i| i.value.clone()),
             server,
+            project,
         });
     }
 
-    fn add_procfile_entry(&mut self, file: FileId, entry: &procfile::ProcfileEntry) {
+    fn add_procfile_entry(
+        &mut self,
+        file: FileId,
+        project: usize,
+        entry: &procfile::ProcfileEntry,
+    ) {
         // Procfile commands run through a shell on Heroku-like platforms.
         let argv = sh_c(&entry.command);
         let dir = parent_dir(&self.map.get(file).path);
@@ -378,6 +407,7 @@ impl Assembler<'_> {
                 settings: Settings::new(),
                 image: None,
                 server,
+                project,
             });
         }
     }
@@ -500,6 +530,36 @@ impl Assembler<'_> {
             }
         }
     }
+}
+
+/// nginx stops at the first syntax error; what follows it is mostly cascade.
+/// Keep the first parse error of a file (saying how many followed) and every
+/// other problem.
+fn first_syntax_error_only(problems: Vec<Problem>) -> Vec<Problem> {
+    let parse_errors = problems
+        .iter()
+        .filter(|p| p.code == crate::diag::PARSE_ERROR)
+        .count();
+    if parse_errors <= 1 {
+        return problems;
+    }
+    let mut out = Vec::new();
+    let mut seen_first = false;
+    for mut p in problems {
+        if p.code == crate::diag::PARSE_ERROR {
+            if seen_first {
+                continue;
+            }
+            seen_first = true;
+            p.message.push_str(&format!(
+                " ({} more error{} in this file, probably caused by this one)",
+                parse_errors - 1,
+                if parse_errors == 2 { "" } else { "s" }
+            ));
+        }
+        out.push(p);
+    }
+    out
 }
 
 fn binds_of(setting: Option<&Setting>) -> Option<Vec<Bind>> {

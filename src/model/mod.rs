@@ -30,6 +30,7 @@ pub struct Model {
     pub upstreams: Vec<Upstream>,
     pub workloads: Vec<Workload>,
     pub servers: Vec<AppServer>,
+    pub projects: Vec<Project>,
     pub problems: Vec<Problem>,
 }
 
@@ -98,6 +99,30 @@ pub struct Workload {
     pub image: Option<String>,
     /// The app server this workload runs, if one was recognised.
     pub server: Option<usize>,
+    /// The deployment it belongs to: files of other deployments never link to it.
+    pub project: usize,
+}
+
+/// One deployment (a compose file, a Procfile): the scope within which names
+/// resolve. A proxy config belongs to it when it lies under `dir` or one of its
+/// services bind-mounts it.
+#[derive(Debug, Clone)]
+pub struct Project {
+    pub file: FileId,
+    /// Root-relative directory of the deployment file (`""` for the root).
+    pub dir: String,
+    /// Root-relative repo paths its services bind-mount (files or directories).
+    pub mounted: Vec<String>,
+}
+
+impl Project {
+    /// True when a repo file is part of this deployment.
+    #[must_use]
+    pub fn contains(&self, path: &str) -> bool {
+        let under =
+            |dir: &str| dir.is_empty() || path == dir || path.starts_with(&format!("{dir}/"));
+        under(&self.dir) || self.mounted.iter().any(|m| under(m))
+    }
 }
 
 /// A listening address of an app server.
