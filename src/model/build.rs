@@ -535,7 +535,8 @@ impl Assembler<'_> {
 /// nginx stops at the first syntax error; what follows it is mostly cascade.
 /// Keep the first parse error of a file (saying how many followed) and every
 /// other problem.
-fn first_syntax_error_only(problems: Vec<Problem>) -> Vec<Problem> {
+fn first_syntax_error_only(mut problems: Vec<Problem>) -> Vec<Problem> {
+    problems.sort_by_key(|p| p.span.map_or(0, |s| s.start));
     let parse_errors = problems
         .iter()
         .filter(|p| p.code == crate::diag::PARSE_ERROR)
