@@ -536,7 +536,13 @@ impl Assembler<'_> {
 /// Keep the first parse error of a file (saying how many followed) and every
 /// other problem.
 fn first_syntax_error_only(mut problems: Vec<Problem>) -> Vec<Problem> {
-    problems.sort_by_key(|p| p.span.map_or(0, |s| s.start));
+    // nginx reads in order: an end-of-file error is found last, whatever its span points at.
+    problems.sort_by_key(|p| {
+        (
+            p.message.starts_with("unexpected end of file"),
+            p.span.map_or(0, |s| s.start),
+        )
+    });
     let parse_errors = problems
         .iter()
         .filter(|p| p.code == crate::diag::PARSE_ERROR)
