@@ -33,6 +33,7 @@
 //! The caller passes the text without a BOM (crossplane keeps it in the first
 //! directive name).
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 use serde_json::{Map, Value, json};
@@ -60,7 +61,7 @@ pub fn single_file_json(
             file_key: false,
         },
         line_of,
-        &mut |_, _| IncludeOutcome::NotFollowed,
+        &mut |_, _, _| IncludeOutcome::NotFollowed,
     );
     payload(vec![(path.to_owned(), out)])
 }
@@ -137,17 +138,17 @@ pub fn crossplane_json(
         let Some((_, parsed)) = config.files.get(fidx) else {
             continue;
         };
-        let mut on_include = |d: &Directive, line: u32| -> IncludeOutcome {
+        let mut on_include = |d: &Directive, line: u32, current: &str| -> IncludeOutcome {
             if options.single_file {
                 return IncludeOutcome::NotFollowed;
             }
             let [arg] = d.args.as_slice() else {
                 return IncludeOutcome::Rejected(format!(
-                    "invalid number of arguments in \"include\" directive in {name}:{line}"
+                    "invalid number of arguments in \"include\" directive in {current}:{line}"
                 ));
             };
             let Some(inc) = includes.get(&d.span) else {
-                return IncludeOutcome::Indexes(Vec::new(), None);
+                return IncludeOutcome::Indexes(Vec::new(), None, None);
             };
             if inc.resolved.is_empty() {
                 let error = (!inc.is_glob).then(|| {
@@ -156,9 +157,10 @@ pub fn crossplane_json(
                         py_repr(&py_join(&config_dir, &arg.value))
                     )
                 });
-                return IncludeOutcome::Indexes(Vec::new(), error);
+                return IncludeOutcome::Indexes(Vec::new(), None, error);
             }
             let mut indexes = Vec::new();
+            let mut last_name = None;
             for (k, repo) in inc.resolved.iter().enumerate() {
                 let written = if inc.is_glob {
                     inc.written_paths.get(k).cloned().unwrap_or_default()
@@ -166,6 +168,7 @@ pub fn crossplane_json(
                     arg.value.clone()
                 };
                 let cp_name = py_join(&config_dir, &written);
+                last_name = Some(cp_name.clone());
                 let idx = match index_of.get(&cp_name) {
                     Some(&idx) => idx,
                     None => {
@@ -180,7 +183,7 @@ pub fn crossplane_json(
                 };
                 indexes.push(idx);
             }
-            IncludeOutcome::Indexes(indexes, None)
+            IncludeOutcome::Indexes(indexes, last_name, None)
         };
         let out = file_json(&name, parsed, &opts, line_of, &mut on_include);
         outs.push((name, out));
@@ -196,8 +199,9 @@ pub fn crossplane_json(
 enum IncludeOutcome {
     /// `--single-file`: no `includes` key.
     NotFollowed,
-    /// The `includes` indexes, and the error of a missing literal file.
-    Indexes(Vec<usize>, Option<String>),
+    /// The `includes` indexes, the name of the last file included (see
+    /// [`block_json`]), and the error of a missing literal file.
+    Indexes(Vec<usize>, Option<String>, Option<String>),
     /// crossplane's analyzer rejects the directive (it is left out): the error.
     Rejected(String),
 }
@@ -216,13 +220,14 @@ struct FileOut {
 }
 
 /// A file's statements and errors. `on_include` is called for every
-/// `include` directive crossplane reaches, in document order.
+/// `include` directive crossplane reaches, in document order, with its line
+/// and the file name crossplane has in hand there.
 fn file_json(
     name: &str,
     parsed: &NginxFile,
     opts: &FileOpts,
     line_of: &dyn Fn(Span) -> u32,
-    on_include: &mut dyn FnMut(&Directive, u32) -> IncludeOutcome,
+    on_include: &mut dyn FnMut(&Directive, u32, &str) -> IncludeOutcome,
 ) -> FileOut {
     // Where crossplane raises each error: sorts them with the include errors
     // and tells which includes it reached before a fatal one.
@@ -231,22 +236,13 @@ fn file_json(
         SyntaxErrorKind::UnexpectedClose | SyntaxErrorKind::LuaBlockStart => span.start,
         _ => report.start,
     };
-    // (position, error text, line, fatal)
-    let mut errors: Vec<(u32, String, Value, bool)> = Vec::new();
-    let mut cutoff = u32::MAX;
-    for e in &parsed.syntax_errors {
-        let line = line_of(e.report_span);
-        let pos = raise_pos(e.kind, e.span, e.report_span);
-        errors.push((
-            pos,
-            format!("{} in {name}:{line}", e.message),
-            Value::from(line),
-            e.fatal,
-        ));
-        if e.fatal {
-            cutoff = cutoff.min(pos);
-        }
-    }
+    let cutoff = parsed
+        .syntax_errors
+        .iter()
+        .filter(|e| e.fatal)
+        .map(|e| raise_pos(e.kind, e.span, e.report_span))
+        .min()
+        .unwrap_or(u32::MAX);
     // crossplane drops a directive its analyzer rejects ("not terminated by ;").
     let dropped: Vec<Span> = parsed
         .syntax_errors
@@ -254,22 +250,23 @@ fn file_json(
         .filter(|e| e.kind == SyntaxErrorKind::NotTerminated)
         .map(|e| e.report_span)
         .collect();
-    let mut include_errors: Vec<(u32, String, Value, bool)> = Vec::new();
-    let mut hook = |d: &Directive| -> Option<Result<Vec<usize>, ()>> {
+    // (position, error text, line, fatal)
+    let mut errors: Vec<(u32, String, Value, bool)> = Vec::new();
+    let mut hook = |d: &Directive, current: &str| -> Option<Result<(Vec<usize>, Option<String>), ()>> {
         if d.span.start > cutoff {
-            return Some(Ok(Vec::new()));
+            return Some(Ok((Vec::new(), None)));
         }
         let line = line_of(d.name_span);
-        match on_include(d, line) {
+        match on_include(d, line, current) {
             IncludeOutcome::NotFollowed => None,
-            IncludeOutcome::Indexes(indexes, error) => {
+            IncludeOutcome::Indexes(indexes, last, error) => {
                 if let Some(error) = error {
-                    include_errors.push((d.span.start, error, Value::from(line), false));
+                    errors.push((d.span.start, error, Value::from(line), false));
                 }
-                Some(Ok(indexes))
+                Some(Ok((indexes, last)))
             }
             IncludeOutcome::Rejected(error) => {
-                include_errors.push((d.span.start, error, Value::from(line), false));
+                errors.push((d.span.start, error, Value::from(line), false));
                 Some(Err(()))
             }
         }
@@ -278,10 +275,24 @@ fn file_json(
         include_comments: opts.include_comments,
         line_of,
         dropped: &dropped,
-        file: opts.file_key.then_some(name),
+        name,
+        file_key: opts.file_key,
+        renamed: RefCell::new(HashMap::new()),
     };
     let items = block_json(&parsed.directives, &ctx, &mut hook);
-    errors.append(&mut include_errors);
+    let renamed = ctx.renamed.into_inner();
+    for e in &parsed.syntax_errors {
+        let line = line_of(e.report_span);
+        let pos = raise_pos(e.kind, e.span, e.report_span);
+        // The analyzer's errors name the file crossplane has in hand (see block_json).
+        let file = renamed.get(&e.report_span).map_or(name, String::as_str);
+        errors.push((
+            pos,
+            format!("{} in {file}:{line}", e.message),
+            Value::from(line),
+            e.fatal,
+        ));
+    }
     errors.sort_by_key(|e| e.0);
     let mut out_errors = Vec::new();
     let mut fatal = false;
@@ -445,19 +456,31 @@ struct Ctx<'a> {
     line_of: &'a dyn Fn(Span) -> u32,
     /// Name spans of directives crossplane leaves out.
     dropped: &'a [Span],
-    /// `--combine`: the file name every statement carries.
-    file: Option<&'a str>,
+    /// The file's name in crossplane's output.
+    name: &'a str,
+    /// `--combine`: statements carry a `file` key.
+    file_key: bool,
+    /// Report spans of dropped directives whose error names another file.
+    renamed: RefCell<HashMap<Span, String>>,
 }
 
-/// `hook` is called for each `include` directive kept: `None` for no
-/// `includes` key, `Some(Ok(indexes))`, or `Some(Err(()))` to leave the
-/// directive out.
+/// `hook` is called for each `include` directive kept, with the file name
+/// crossplane has in hand: `None` for no `includes` key, `Some(Ok((indexes,
+/// last name)))`, or `Some(Err(()))` to leave the directive out.
+///
+/// crossplane 0.5.8 quirk reproduced: its `_parse` reuses the variable
+/// holding the file name as the loop variable over an include's files, so
+/// every statement after an `include` that matched files, in the same
+/// block, is attributed to the last file included (the `file` key with
+/// `--combine`, the file named in analyzer errors). Nested blocks start again
+/// from the real name.
 fn block_json(
     items: &[Directive],
     ctx: &Ctx<'_>,
-    hook: &mut dyn FnMut(&Directive) -> Option<Result<Vec<usize>, ()>>,
+    hook: &mut dyn FnMut(&Directive, &str) -> Option<Result<(Vec<usize>, Option<String>), ()>>,
 ) -> Vec<Value> {
     let line_of = ctx.line_of;
+    let mut current = ctx.name.to_owned();
     let mut out = Vec::new();
     // The last directive, whose argument list may contain the comments that follow it.
     let mut host: Option<&Directive> = None;
@@ -475,8 +498,8 @@ fn block_json(
                     _ => line_of(d.name_span),
                 };
                 let mut obj = Map::new();
-                if let (Some(file), false) = (ctx.file, in_args) {
-                    obj.insert("file".into(), Value::String(file.to_owned()));
+                if ctx.file_key && !in_args {
+                    obj.insert("file".into(), Value::String(current.clone()));
                 }
                 obj.insert("directive".into(), Value::String("#".into()));
                 obj.insert("line".into(), Value::from(line));
@@ -489,23 +512,34 @@ fn block_json(
         host = Some(d);
         host_left_out = ctx.dropped.contains(&d.name_span);
         if host_left_out {
+            if current != ctx.name {
+                ctx.renamed
+                    .borrow_mut()
+                    .insert(d.name_span, current.clone());
+            }
             continue;
         }
-        let includes = if d.name == "include" && !d.name_quoted && d.block.is_none() {
-            match hook(d) {
+        // The statement is named before its own includes rename the rest.
+        let file = current.clone();
+        let mut includes = None;
+        if d.name == "include" && d.block.is_none() {
+            match hook(d, &current) {
                 Some(Err(())) => {
                     host_left_out = true;
                     continue;
                 }
-                Some(Ok(indexes)) => Some(indexes),
-                None => None,
+                Some(Ok((indexes, last))) => {
+                    includes = Some(indexes);
+                    if let Some(last) = last {
+                        current = last;
+                    }
+                }
+                None => {}
             }
-        } else {
-            None
-        };
+        }
         let mut obj = Map::new();
-        if let Some(file) = ctx.file {
-            obj.insert("file".into(), Value::String(file.to_owned()));
+        if ctx.file_key {
+            obj.insert("file".into(), Value::String(file));
         }
         obj.insert(
             "directive".into(),

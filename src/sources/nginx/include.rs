@@ -20,8 +20,9 @@
 //! - stock files that ship with nginx or its packages (`mime.types`,
 //!   `uwsgi_params`, ...) are unresolved, not missing, when the repository
 //!   does not have them;
-//! - include cycles (which nginx follows until it runs out of file
-//!   descriptors) are reported and cut;
+//! - include cycles (which nginx follows until it fails: `nginx -t` 1.22.1
+//!   crashes with a segmentation fault on a self-include) are reported and
+//!   cut;
 //! - a main file that is a fragment (top-level `server`, `upstream`,
 //!   `location`: a `conf.d` file) is read as included into `http {}` of the
 //!   stock `nginx.conf`; its conf prefix is the stock one (the parent of
@@ -386,7 +387,7 @@ impl State<'_> {
             .collect();
         chain.push(self.files[target].0.as_str());
         let msg = format!(
-            "include cycle: {}; nginx would keep opening the files until it runs out of file descriptors",
+            "include cycle: {}; nginx follows it until it fails (nginx -t crashes with a segmentation fault, or reports a duplicate directive)",
             chain.join(" -> ")
         );
         if self.includes[include].unresolved_reason.is_none() {

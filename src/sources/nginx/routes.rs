@@ -853,8 +853,11 @@ fn parse_target(family: PassFamily, value: &str) -> Result<TargetAddr, String> {
         return Err(format!("invalid URL prefix in \"{value}\""));
     }
     let uri_part = matches!(family, PassFamily::Proxy | PassFamily::Grpc) && had_scheme;
-    if rest.len() >= 5 && rest[..5].eq_ignore_ascii_case("unix:") {
-        let path = &rest[5..];
+    if let Some(path) = rest
+        .get(..5)
+        .filter(|p| p.eq_ignore_ascii_case("unix:"))
+        .and_then(|_| rest.get(5..))
+    {
         // With a URI part, the socket path ends at the next ':' (`unix:/s.sock:/uri`).
         let path = if uri_part {
             path.split(':').next().unwrap_or(path)
