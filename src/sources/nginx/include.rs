@@ -532,9 +532,15 @@ impl State<'_> {
             return Resolution {
                 files,
                 unresolved: Some(format!("{shown} is not in the repository")),
-                problem: Some(format!(
-                    "included file \"{pattern}\" ({shown}) is not in the repository; nginx refuses a missing include file"
-                )),
+                problem: Some(if shown == pattern {
+                    format!(
+                        "included file \"{pattern}\" is not in the repository; nginx refuses the configuration when an included file is missing"
+                    )
+                } else {
+                    format!(
+                        "included file \"{pattern}\" ({shown}) is not in the repository; nginx refuses the configuration when an included file is missing"
+                    )
+                }),
             };
         }
         Resolution {
