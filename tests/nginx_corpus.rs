@@ -437,7 +437,10 @@ fn crossplane_tree_agreement() {
             }
             if ours == theirs {
                 mains_agree += 1;
-                println!("SAME {project}/{rel} {suffix} ({} files)", theirs_configs.len());
+                println!(
+                    "SAME {project}/{rel} {suffix} ({} files)",
+                    theirs_configs.len()
+                );
             } else {
                 println!("DIFF {project}/{rel} {suffix}");
                 for d in differences {
@@ -448,7 +451,11 @@ fn crossplane_tree_agreement() {
         for p in &config.problems {
             println!("  problem: {}", p.message);
         }
-        for inc in config.includes.iter().filter(|i| i.unresolved_reason.is_some()) {
+        for inc in config
+            .includes
+            .iter()
+            .filter(|i| i.unresolved_reason.is_some())
+        {
             println!(
                 "  unresolved include {} in {}: {}",
                 inc.pattern,

@@ -218,7 +218,10 @@ fn route<'a>(facts: &'a NginxFacts, location: &str) -> &'a Route {
 }
 
 fn origin_text(case: &Case, origin: &Origin) -> String {
-    origin.span().map(|s| case.loader.span_text(s)).unwrap_or_default()
+    origin
+        .span()
+        .map(|s| case.loader.span_text(s))
+        .unwrap_or_default()
 }
 
 fn origin_file(case: &Case, origin: &Origin) -> String {
@@ -241,7 +244,10 @@ fn crossplane_agrees_on_every_recorded_tree() {
         ] {
             let Some(theirs) = recorded(name, suffix) else {
                 // crossplane --combine recurses forever on an include cycle.
-                assert!(combine && *name == "nginx-tree-cycle", "{name}.{suffix} missing");
+                assert!(
+                    combine && *name == "nginx-tree-cycle",
+                    "{name}.{suffix} missing"
+                );
                 continue;
             };
             let ours = case.crossplane(&config, comments, combine);
@@ -367,7 +373,10 @@ fn glob_across_conf_d_resolves_against_the_conf_prefix() {
     assert_eq!(ups.len(), 2);
     assert_eq!(ups[0].name.value, "b_backend");
     assert_eq!(ups[0].servers[0].settings["fail_timeout"].value, dur(30));
-    assert_eq!(ups[0].servers[1].settings["backup"].value, Value::Bool(true));
+    assert_eq!(
+        ups[0].servers[1].settings["backup"].value,
+        Value::Bool(true)
+    );
     assert_eq!(ups[0].settings["keepalive"].value, Value::Int(8));
     assert!(ups[1].implicit);
 }
@@ -470,7 +479,10 @@ fn include_cycles_are_reported_and_cut() {
     let facts = extract_config(&config, &ExtractOptions::default());
     assert_eq!(facts.routes[0].settings["read_timeout"].value, dur(10));
     assert_eq!(facts.routes[0].settings["connect_timeout"].value, dur(2));
-    assert_eq!(facts.routes[0].settings["send_timeout_client"].value, dur(7));
+    assert_eq!(
+        facts.routes[0].settings["send_timeout_client"].value,
+        dur(7)
+    );
 }
 
 #[test]
@@ -520,12 +532,19 @@ fn effective_values_inheritance_arrays_families_and_if() {
     );
     assert_eq!(
         root.settings["next_upstream"].value,
-        Value::List(["error", "timeout", "http_502"].map(|s| Value::Str(s.into())).to_vec())
+        Value::List(
+            ["error", "timeout", "http_502"]
+                .map(|s| Value::Str(s.into()))
+                .to_vec()
+        )
     );
     assert_eq!(root.settings["keepalive_timeout"].value, dur(30));
     assert_eq!(root.settings["send_timeout_client"].value, dur(20));
     assert_eq!(root.settings["connection_header"].value, Value::Unset);
-    assert_eq!(root.settings["http_version"].value, Value::Str("1.0".into()));
+    assert_eq!(
+        root.settings["http_version"].value,
+        Value::Str("1.0".into())
+    );
     // Nested location inherits the enclosing location's override.
     let nested = route(&old, "/slow/reports/");
     assert_eq!(nested.settings["read_timeout"].value, dur(600));
@@ -596,9 +615,15 @@ fn effective_values_inheritance_arrays_families_and_if() {
     assert_eq!(django.settings["keepalive_timeout"].value, dur(4));
     assert_eq!(django.servers[0].settings["max_fails"].value, Value::Int(3));
     assert_eq!(django.servers[0].settings["fail_timeout"].value, dur(20));
-    assert_eq!(django.servers[1].settings["backup"].value, Value::Bool(true));
+    assert_eq!(
+        django.servers[1].settings["backup"].value,
+        Value::Bool(true)
+    );
     let api_up = &old.upstreams[1];
-    assert_eq!(api_up.servers[0].settings["resolve"].value, Value::Bool(true));
+    assert_eq!(
+        api_up.servers[0].settings["resolve"].value,
+        Value::Bool(true)
+    );
     assert_eq!(api_up.settings["keepalive"].value, Value::Int(0));
     assert_eq!(old.upstreams[2].settings["keepalive"].value, Value::Int(0));
 
@@ -611,8 +636,14 @@ fn effective_values_inheritance_arrays_families_and_if() {
     );
     assert_eq!(new.upstreams[1].settings["keepalive"].value, Value::Int(32));
     assert_eq!(new.upstreams[2].settings["keepalive"].value, Value::Int(0));
-    assert_eq!(route(&new, "/api/").settings["connection_header"].value, Value::Unset);
-    assert_eq!(route(&new, "/").settings["http_version"].value, Value::Str("1.1".into()));
+    assert_eq!(
+        route(&new, "/api/").settings["connection_header"].value,
+        Value::Unset
+    );
+    assert_eq!(
+        route(&new, "/").settings["http_version"].value,
+        Value::Str("1.1".into())
+    );
     let unknown = extract_config(&config, &ExtractOptions::default());
     assert_eq!(
         unknown.upstreams[1].settings["keepalive"].value,
@@ -643,7 +674,12 @@ fn maps_with_empty_keys_and_lua_blocks_through_includes() {
     let policy: Vec<(&str, Vec<&str>)> = http[1]
         .children()
         .iter()
-        .map(|d| (d.name.as_str(), d.args.iter().map(|a| a.value.as_str()).collect()))
+        .map(|d| {
+            (
+                d.name.as_str(),
+                d.args.iter().map(|a| a.value.as_str()).collect(),
+            )
+        })
         .collect();
     assert_eq!(
         policy,
@@ -658,11 +694,18 @@ fn maps_with_empty_keys_and_lua_blocks_through_includes() {
     assert_eq!(facts.routes.len(), 1);
     assert_eq!(
         facts.routes[0].settings["connection_header"].value,
-        Value::OneOf(vec![Value::Str("upgrade".into()), Value::Str("close".into())])
+        Value::OneOf(vec![
+            Value::Str("upgrade".into()),
+            Value::Str("close".into())
+        ])
     );
     let lua = &http[3].children()[2].children()[1];
     assert_eq!(lua.name, "content_by_lua_block");
-    assert!(lua.args[0].value.contains("{% if x %} {{ user }} {% endif %}"));
+    assert!(
+        lua.args[0]
+            .value
+            .contains("{% if x %} {{ user }} {% endif %}")
+    );
 }
 
 #[test]
@@ -688,7 +731,11 @@ fn prefix_map_resolves_absolute_and_relative_includes_in_container_space() {
     );
     assert!(config.problems.is_empty(), "{:?}", config.problems);
     let asked = case.loader.asked.borrow();
-    assert!(!asked.iter().any(|p| p.contains("decoy") || p.starts_with("deploy/nginx/conf.d")));
+    assert!(
+        !asked
+            .iter()
+            .any(|p| p.contains("decoy") || p.starts_with("deploy/nginx/conf.d"))
+    );
     drop(asked);
     let facts = extract_config(&config, &ExtractOptions::default());
     let app = facts
@@ -705,7 +752,10 @@ fn prefix_map_resolves_absolute_and_relative_includes_in_container_space() {
     case.loader.assert_stayed_inside();
     assert!(!is_main_config(&fragment.files[0].1));
     assert_eq!(fragment.conf_prefix, "/etc/nginx");
-    assert_eq!(fragment.includes[0].resolved, ["deploy/snippets/proxy.conf"]);
+    assert_eq!(
+        fragment.includes[0].resolved,
+        ["deploy/snippets/proxy.conf"]
+    );
     let facts = extract_config(&fragment, &ExtractOptions::default());
     assert_eq!(facts.routes[0].settings["read_timeout"].value, dur(90));
 }

@@ -206,6 +206,16 @@ enum IncludeOutcome {
     Rejected(String),
 }
 
+/// What [`block_json`] does with an `include` directive.
+enum Hooked {
+    /// No `includes` key (`--single-file`).
+    NoKey,
+    /// The `includes` indexes and the name of the last file included.
+    Includes(Vec<usize>, Option<String>),
+    /// crossplane's analyzer rejects the directive: leave it out.
+    LeaveOut,
+}
+
 struct FileOpts {
     include_comments: bool,
     /// `--combine`: every statement but comments among arguments names its file.
@@ -252,22 +262,22 @@ fn file_json(
         .collect();
     // (position, error text, line, fatal)
     let mut errors: Vec<(u32, String, Value, bool)> = Vec::new();
-    let mut hook = |d: &Directive, current: &str| -> Option<Result<(Vec<usize>, Option<String>), ()>> {
+    let mut hook = |d: &Directive, current: &str| -> Hooked {
         if d.span.start > cutoff {
-            return Some(Ok((Vec::new(), None)));
+            return Hooked::Includes(Vec::new(), None);
         }
         let line = line_of(d.name_span);
         match on_include(d, line, current) {
-            IncludeOutcome::NotFollowed => None,
+            IncludeOutcome::NotFollowed => Hooked::NoKey,
             IncludeOutcome::Indexes(indexes, last, error) => {
                 if let Some(error) = error {
                     errors.push((d.span.start, error, Value::from(line), false));
                 }
-                Some(Ok((indexes, last)))
+                Hooked::Includes(indexes, last)
             }
             IncludeOutcome::Rejected(error) => {
                 errors.push((d.span.start, error, Value::from(line), false));
-                Some(Err(()))
+                Hooked::LeaveOut
             }
         }
     };
@@ -314,7 +324,11 @@ fn payload(outs: Vec<(String, FileOut)>) -> Value {
     let mut top_errors = Vec::new();
     let mut configs = Vec::new();
     for (name, out) in outs {
-        let status = if out.errors.is_empty() { "ok" } else { "failed" };
+        let status = if out.errors.is_empty() {
+            "ok"
+        } else {
+            "failed"
+        };
         let file_errors: Vec<Value> = out
             .errors
             .iter()
@@ -332,7 +346,11 @@ fn payload(outs: Vec<(String, FileOut)>) -> Value {
             "parsed": out.parsed,
         }));
     }
-    let status = if top_errors.is_empty() { "ok" } else { "failed" };
+    let status = if top_errors.is_empty() {
+        "ok"
+    } else {
+        "failed"
+    };
     json!({"status": status, "errors": top_errors, "config": configs})
 }
 
@@ -465,8 +483,7 @@ struct Ctx<'a> {
 }
 
 /// `hook` is called for each `include` directive kept, with the file name
-/// crossplane has in hand: `None` for no `includes` key, `Some(Ok((indexes,
-/// last name)))`, or `Some(Err(()))` to leave the directive out.
+/// crossplane has in hand (see [`Hooked`]).
 ///
 /// crossplane 0.5.8 quirk reproduced: its `_parse` reuses the variable
 /// holding the file name as the loop variable over an include's files, so
@@ -477,7 +494,7 @@ struct Ctx<'a> {
 fn block_json(
     items: &[Directive],
     ctx: &Ctx<'_>,
-    hook: &mut dyn FnMut(&Directive, &str) -> Option<Result<(Vec<usize>, Option<String>), ()>>,
+    hook: &mut dyn FnMut(&Directive, &str) -> Hooked,
 ) -> Vec<Value> {
     let line_of = ctx.line_of;
     let mut current = ctx.name.to_owned();
@@ -524,17 +541,17 @@ fn block_json(
         let mut includes = None;
         if d.name == "include" && d.block.is_none() {
             match hook(d, &current) {
-                Some(Err(())) => {
+                Hooked::LeaveOut => {
                     host_left_out = true;
                     continue;
                 }
-                Some(Ok((indexes, last))) => {
+                Hooked::Includes(indexes, last) => {
                     includes = Some(indexes);
                     if let Some(last) = last {
                         current = last;
                     }
                 }
-                None => {}
+                Hooked::NoKey => {}
             }
         }
         let mut obj = Map::new();

@@ -355,7 +355,8 @@ impl State<'_> {
                     }
                     self.stack.push(target);
                     let parsed = Rc::clone(&self.files[target].1);
-                    let spliced = self.splice(target, &parsed.directives, depth + 1, include_depth + 1);
+                    let spliced =
+                        self.splice(target, &parsed.directives, depth + 1, include_depth + 1);
                     out.extend(spliced);
                     self.stack.pop();
                 }
@@ -577,10 +578,13 @@ impl State<'_> {
             if n > comps.len() {
                 continue;
             }
-            let prefix_matches = comps
-                .iter()
-                .zip(&m.container)
-                .all(|(p, c)| if magic { component_matches(p, c) } else { p == c });
+            let prefix_matches = comps.iter().zip(&m.container).all(|(p, c)| {
+                if magic {
+                    component_matches(p, c)
+                } else {
+                    p == c
+                }
+            });
             if !prefix_matches {
                 continue;
             }
@@ -655,7 +659,9 @@ impl Directive {
 fn container_path_of(repo: &str, mappings: &[Mapping]) -> Option<String> {
     mappings
         .iter()
-        .filter(|m| m.repo.is_empty() || repo == m.repo || repo.starts_with(&format!("{}/", m.repo)))
+        .filter(|m| {
+            m.repo.is_empty() || repo == m.repo || repo.starts_with(&format!("{}/", m.repo))
+        })
         .max_by_key(|m| m.repo.len())
         .map(|m| {
             let tail = strip_dir(repo, &m.repo);
@@ -970,9 +976,15 @@ mod tests {
     #[test]
     fn conf_prefix_of_fragments() {
         assert_eq!(conf_dir("deploy/nginx/nginx.conf", false), "deploy/nginx");
-        assert_eq!(conf_dir("deploy/nginx/conf.d/app.conf", true), "deploy/nginx");
+        assert_eq!(
+            conf_dir("deploy/nginx/conf.d/app.conf", true),
+            "deploy/nginx"
+        );
         assert_eq!(conf_dir("deploy/app.conf", true), "deploy");
-        assert_eq!(conf_dir("/etc/nginx/conf.d/default.conf", true), "/etc/nginx");
+        assert_eq!(
+            conf_dir("/etc/nginx/conf.d/default.conf", true),
+            "/etc/nginx"
+        );
         assert_eq!(conf_dir("nginx.conf", false), "");
         assert_eq!(conf_dir("/nginx.conf", false), "/");
     }

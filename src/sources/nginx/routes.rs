@@ -29,8 +29,8 @@ use crate::value::{Millis, Setting, Value};
 use super::include::Config;
 use super::time::{TimeKind, parse_int, parse_time};
 use super::version::{
-    BEFORE_1_19_10, BEFORE_1_29_7, EITHER_SIDE_OF_1_19_10, EITHER_SIDE_OF_1_29_7,
-    ExtractOptions, KEEPALIVE_REQUESTS_CHANGED, NginxVersion, SINCE_1_19_10, SINCE_1_29_7, Side,
+    BEFORE_1_19_10, BEFORE_1_29_7, EITHER_SIDE_OF_1_19_10, EITHER_SIDE_OF_1_29_7, ExtractOptions,
+    KEEPALIVE_REQUESTS_CHANGED, NginxVersion, SINCE_1_19_10, SINCE_1_29_7, Side,
     UPSTREAM_DEFAULTS_CHANGED,
 };
 use super::{Arg, Directive, MAX_DEPTH, NginxFile};
@@ -399,10 +399,7 @@ fn default_setting(default: DefaultValue, version: NginxVersion, anchor: Span) -
         DefaultValue::Versioned(v) => match version.side_of(v.boundary) {
             Side::Before => ((v.before)(), v.before_text),
             Side::Since => ((v.since)(), v.since_text),
-            Side::Either => (
-                Value::OneOf(vec![(v.before)(), (v.since)()]),
-                v.either_text,
-            ),
+            Side::Either => (Value::OneOf(vec![(v.before)(), (v.since)()]), v.either_text),
         },
     };
     Setting::new(
@@ -768,7 +765,14 @@ fn connection_header(
         .map(|d| d.span)
         .collect();
     let Some((level, headers)) = found else {
-        return (default_setting(DefaultValue::Versioned(&CONNECTION_DEFAULT), version, anchor), shadowed);
+        return (
+            default_setting(
+                DefaultValue::Versioned(&CONNECTION_DEFAULT),
+                version,
+                anchor,
+            ),
+            shadowed,
+        );
     };
     let connection = headers.iter().find(|d| {
         d.arg(0)
@@ -778,7 +782,14 @@ fn connection_header(
         // The level's own list replaces every outer one; nginx adds its
         // default Connection header to it.
         let anchor = headers.first().map_or(anchor, |h| h.span);
-        return (default_setting(DefaultValue::Versioned(&CONNECTION_DEFAULT), version, anchor), shadowed);
+        return (
+            default_setting(
+                DefaultValue::Versioned(&CONNECTION_DEFAULT),
+                version,
+                anchor,
+            ),
+            shadowed,
+        );
     };
     let origin = if level == own {
         Origin::File { span: d.span }
@@ -1245,7 +1256,10 @@ fn server_defaults(anchor: Span) -> BTreeMap<&'static str, Setting> {
     BTreeMap::from([
         ("weight", default(Value::Int(1))),
         ("max_fails", default(Value::Int(1))),
-        ("fail_timeout", default(Value::Duration(Millis::from_secs(10)))),
+        (
+            "fail_timeout",
+            default(Value::Duration(Millis::from_secs(10))),
+        ),
         ("max_conns", default(Value::Int(0))),
         ("backup", default(Value::Bool(false))),
         ("down", default(Value::Bool(false))),
@@ -1698,8 +1712,14 @@ mod tests {
             series.upstreams[0].settings["keepalive"].value,
             unknown.upstreams[0].settings["keepalive"].value
         );
-        assert_eq!(new.upstreams[0].settings["keepalive_requests"].value, Value::Int(1000));
-        assert_eq!(new.upstreams[0].settings["keepalive_timeout"].value, dur(60));
+        assert_eq!(
+            new.upstreams[0].settings["keepalive_requests"].value,
+            Value::Int(1000)
+        );
+        assert_eq!(
+            new.upstreams[0].settings["keepalive_timeout"].value,
+            dur(60)
+        );
         assert_eq!(new.upstreams[0].settings["keepalive_time"].value, dur(3600));
         // The implicit upstream of `http://web:8000` never caches connections;
         // the host is case-insensitive, so /c shares it.
@@ -1772,7 +1792,10 @@ mod tests {
             .collect();
         assert_eq!(
             hidden,
-            ["proxy_set_header Connection \"\"", "proxy_set_header Host $host"]
+            [
+                "proxy_set_header Connection \"\"",
+                "proxy_set_header Host $host"
+            ]
         );
         let d = &f.routes[2];
         assert_eq!(
@@ -1780,7 +1803,10 @@ mod tests {
             Value::Str("upgrade".into())
         );
         let newer = facts_for(text, NginxVersion::Known(1, 29, 7));
-        assert_eq!(newer.routes[1].settings["connection_header"].value, Value::Unset);
+        assert_eq!(
+            newer.routes[1].settings["connection_header"].value,
+            Value::Unset
+        );
     }
 
     #[test]
@@ -1789,9 +1815,15 @@ mod tests {
         let f = facts(text);
         assert_eq!(
             f.routes[0].settings["connection_header"].value,
-            Value::OneOf(vec![Value::Str("upgrade".into()), Value::Str("close".into())])
+            Value::OneOf(vec![
+                Value::Str("upgrade".into()),
+                Value::Str("close".into())
+            ])
         );
-        assert_eq!(f.routes[1].settings["connection_header"].value, Value::Unset);
+        assert_eq!(
+            f.routes[1].settings["connection_header"].value,
+            Value::Unset
+        );
         assert!(f.routes[2].settings["connection_header"].value.is_unknown());
     }
 
@@ -1802,7 +1834,13 @@ mod tests {
         let msgs: Vec<_> = f
             .problems
             .iter()
-            .map(|p| format!("{} @ {}", p.message, p.span.map_or("", |s| &text[s.range()])))
+            .map(|p| {
+                format!(
+                    "{} @ {}",
+                    p.message,
+                    p.span.map_or("", |s| &text[s.range()])
+                )
+            })
             .collect();
         assert_eq!(msgs.len(), 5, "{msgs:#?}");
         assert!(msgs[0].contains("\"proxy_read_timeout\" directive is duplicate"));
@@ -1812,6 +1850,9 @@ mod tests {
         assert!(msgs[4].contains("\"keepalive\" directive is duplicate"));
         assert_eq!(f.routes[0].settings["read_timeout"].value, dur(5));
         assert_eq!(f.upstreams[0].settings["keepalive"].value, Value::Int(2));
-        assert_eq!(f.upstreams[0].settings["keepalive_local"].value, Value::Bool(true));
+        assert_eq!(
+            f.upstreams[0].settings["keepalive_local"].value,
+            Value::Bool(true)
+        );
     }
 }

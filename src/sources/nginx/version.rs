@@ -118,8 +118,12 @@ pub fn nginx_image(image_ref: &str) -> Option<NginxVersion> {
     let repo = repo.to_ascii_lowercase();
     let path = strip_registry(&repo);
     let openresty = match path {
-        "nginx" | "library/nginx" | "nginx/nginx" | "nginxinc/nginx-unprivileged"
-        | "nginx/nginx-unprivileged" | "bitnami/nginx" => false,
+        "nginx"
+        | "library/nginx"
+        | "nginx/nginx"
+        | "nginxinc/nginx-unprivileged"
+        | "nginx/nginx-unprivileged"
+        | "bitnami/nginx" => false,
         "openresty/openresty" => true,
         _ => return None,
     };
@@ -176,7 +180,10 @@ mod tests {
             ("nginx:1.29.7-alpine-slim", Known(1, 29, 7)),
             ("nginx:1.27.3-alpine3.20-perl", Known(1, 27, 3)),
             ("nginxinc/nginx-unprivileged:1.25", Series(1, 25)),
-            ("docker.io/library/nginx:1.26@sha256:0123abcd", Series(1, 26)),
+            (
+                "docker.io/library/nginx:1.26@sha256:0123abcd",
+                Series(1, 26),
+            ),
             ("library/nginx:1.26.2", Known(1, 26, 2)),
             ("public.ecr.aws/nginx/nginx:1.27.4", Known(1, 27, 4)),
             ("bitnami/nginx:1.25.3-debian-11-r0", Known(1, 25, 3)),
