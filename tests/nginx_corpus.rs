@@ -451,6 +451,38 @@ fn crossplane_tree_agreement() {
         for p in &config.problems {
             println!("  problem: {}", p.message);
         }
+        let facts = parity::sources::nginx::extract_config(
+            &config,
+            &parity::sources::nginx::ExtractOptions::default(),
+        );
+        println!(
+            "  {} files, {} routes, {} upstreams",
+            config.files.len(),
+            facts.routes.len(),
+            facts.upstreams.len()
+        );
+        for p in &facts.problems {
+            println!("  value problem: {}", p.message);
+        }
+        if std::env::var_os("SHOW_ROUTES").is_some() {
+            for r in &facts.routes {
+                println!(
+                    "  route {} {:?} -> {:?}",
+                    r.pass.target.value,
+                    r.location.as_ref().map(|l| &l.value),
+                    r.upstream
+                );
+                for (k, v) in &r.settings {
+                    println!("      {k} = {} ({})", v.value, v.origin.kind());
+                }
+            }
+            for u in &facts.upstreams {
+                println!("  upstream {} implicit={}", u.name.value, u.implicit);
+                for (k, v) in &u.settings {
+                    println!("      {k} = {} ({})", v.value, v.origin.kind());
+                }
+            }
+        }
         for inc in config
             .includes
             .iter()

@@ -430,8 +430,11 @@ fn is_opaque_block(name: &str) -> bool {
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum ScopeKind {
-    /// The file's top level, read as `http {}` content.
+    /// The top level of a fragment, read as `http {}` content.
     Top,
+    /// The top level of a main configuration (it has `http` or `events`):
+    /// nginx's main context, where no http setting may be written.
+    Main,
     Http,
     Server,
     Location,
@@ -444,7 +447,10 @@ impl ScopeKind {
     /// `if` and `limit_except` blocks: none of the settings read here may be
     /// written in them.
     fn is_restricted(self) -> bool {
-        matches!(self, ScopeKind::If | ScopeKind::LimitExcept)
+        matches!(
+            self,
+            ScopeKind::If | ScopeKind::LimitExcept | ScopeKind::Main
+        )
     }
 }
 
@@ -498,10 +504,18 @@ fn extract_items(items: &[Directive], options: &ExtractOptions) -> NginxFacts {
         facts: NginxFacts::default(),
         implicit: Vec::new(),
     };
-    validate(items, Where::Http, 0, &mut ctx.facts.problems);
+    let main = items
+        .iter()
+        .any(|d| !d.is_comment() && matches!(d.name.as_str(), "http" | "events"));
+    let top = if main { Where::Main } else { Where::Http };
+    validate(items, top, 0, &mut ctx.facts.problems);
     collect_http_level(items, 0, &mut ctx);
     let mut chain = vec![Scope {
-        kind: ScopeKind::Top,
+        kind: if main {
+            ScopeKind::Main
+        } else {
+            ScopeKind::Top
+        },
         items,
         owner: None,
     }];
@@ -587,11 +601,17 @@ fn walk<'a>(chain: &mut Vec<Scope<'a>>, ctx: &mut Ctx<'_>) {
             continue;
         }
         let child_kind = match (d.name.as_str(), scope.kind) {
-            ("http", ScopeKind::Top) => Some(ScopeKind::Http),
-            ("server", ScopeKind::Top | ScopeKind::Http) => Some(ScopeKind::Server),
+            ("http", ScopeKind::Top | ScopeKind::Main) => Some(ScopeKind::Http),
+            ("server", ScopeKind::Top | ScopeKind::Main | ScopeKind::Http) => {
+                Some(ScopeKind::Server)
+            }
             (
                 "location",
-                ScopeKind::Top | ScopeKind::Http | ScopeKind::Server | ScopeKind::Location,
+                ScopeKind::Top
+                | ScopeKind::Main
+                | ScopeKind::Http
+                | ScopeKind::Server
+                | ScopeKind::Location,
             ) => Some(ScopeKind::Location),
             ("if", ScopeKind::Location | ScopeKind::If) => Some(ScopeKind::If),
             ("limit_except", ScopeKind::Location) => Some(ScopeKind::LimitExcept),
@@ -608,7 +628,10 @@ fn walk<'a>(chain: &mut Vec<Scope<'a>>, ctx: &mut Ctx<'_>) {
             continue;
         }
         if d.name == "upstream"
-            && matches!(scope.kind, ScopeKind::Top | ScopeKind::Http)
+            && matches!(
+                scope.kind,
+                ScopeKind::Top | ScopeKind::Main | ScopeKind::Http
+            )
             && let Some(items) = d.block.as_deref()
         {
             let u = upstream(d, items, ctx.options.version, &mut ctx.facts.problems);
@@ -1126,6 +1149,8 @@ enum Where {
     Upstream,
     /// `if` or `limit_except`.
     Restricted,
+    /// The main context of a main configuration.
+    Main,
 }
 
 /// Reports every value nginx would refuse among the directives parity reads,
@@ -1142,11 +1167,18 @@ fn validate(items: &[Directive], at: Where, depth: usize, problems: &mut Vec<Pro
             continue;
         }
         let kind = kind_of(&d.name, at == Where::Upstream);
-        if at == Where::Restricted && (kind.is_some() || d.name == "proxy_set_header") {
+        if matches!(at, Where::Restricted | Where::Main)
+            && (kind.is_some() || d.name == "proxy_set_header")
+        {
+            let place = if at == Where::Main {
+                "only inside http, server or location"
+            } else {
+                "not inside \"if\" or \"limit_except\""
+            };
             problems.push(Problem::parse(
                 d.name_span,
                 format!(
-                    "\"{}\" directive is not allowed here (not inside \"if\" or \"limit_except\"); nginx would refuse the configuration",
+                    "\"{}\" directive is not allowed here ({place}); nginx would refuse the configuration",
                     d.name
                 ),
             ));
@@ -1854,5 +1886,19 @@ mod tests {
             f.upstreams[0].settings["keepalive_local"].value,
             Value::Bool(true)
         );
+    }
+
+    #[test]
+    fn main_context_settings_are_refused_not_inherited() {
+        let text = "proxy_read_timeout 5s;\nevents {}\nhttp {\n  server { location / { proxy_pass http://a; } }\n}\n";
+        let f = facts(text);
+        assert_eq!(f.problems.len(), 1, "{:?}", f.problems);
+        assert!(
+            f.problems[0]
+                .message
+                .contains("only inside http, server or location")
+        );
+        assert_eq!(f.routes[0].settings["read_timeout"].value, dur(60));
+        assert!(f.routes[0].settings["read_timeout"].origin.is_default());
     }
 }
