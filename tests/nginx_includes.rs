@@ -802,3 +802,31 @@ fn single_file_mode_matches_the_single_file_json() {
         .unwrap_or_default();
     assert!(http["block"][0].get("includes").is_none());
 }
+
+/// A known divergence where parity follows nginx: `include` inside `if` is
+/// read (nginx -t 1.22.1 accepts it; `include` is allowed in every context),
+/// while crossplane 0.5.8's analyzer rejects and drops it.
+#[test]
+fn div_include_inside_if_is_read() {
+    let case = Case::new("nginx-tree-div-include-in-if");
+    let config = case.config();
+    assert!(config.problems.is_empty(), "{:?}", config.problems);
+    assert_eq!(config.includes[0].resolved, ["debug-headers.conf"]);
+    let ours = case.crossplane(&config, false, false);
+    let theirs = recorded("nginx-tree-div-include-in-if", "json").unwrap_or_default();
+    assert_ne!(ours, theirs, "crossplane now agrees; move it out of div-");
+    assert_eq!(theirs["status"], "failed");
+    assert_eq!(
+        theirs["errors"][0]["error"],
+        "\"include\" directive is not allowed here in nginx.conf:10"
+    );
+    assert_eq!(ours["status"], "ok");
+    let if_block = &ours["config"][0]["parsed"][1]["block"][0]["block"][1]["block"][0];
+    assert_eq!(if_block["directive"], "if");
+    assert_eq!(if_block["block"][0]["includes"], serde_json::json!([1]));
+    assert_eq!(ours["config"][1]["file"], "debug-headers.conf");
+    // In the spliced tree the if block holds the included directive.
+    let location = &config.tree[1].children()[0].children()[1];
+    let if_items = location.children()[2].children();
+    assert_eq!(if_items[0].name, "add_header");
+}

@@ -12,7 +12,16 @@
 //!   inside a directive, an unterminated string or Lua block) leaves `parsed`
 //!   empty and ends the error list;
 //! - a directive ended by `}` instead of `;` is reported and left out;
-//! - each error reads `"<message> in <file>:<line>"`.
+//! - each error reads `"<message> in <file>:<line>"`;
+//! - with includes followed: one `config[]` entry per file, breadth first,
+//!   files keyed by the name crossplane builds (`os.path.join` of the main
+//!   file's directory and the argument, glob components replaced by the
+//!   matches), `includes` indexes on each `include`, `[Errno 2] No such file
+//!   or directory: '<name>'` for a missing literal include; includes met
+//!   before a fatal error are still followed;
+//! - after an `include` that matched files, the rest of its block is
+//!   attributed to the last included file (a crossplane bug: `--combine`
+//!   `file` keys and analyzer error messages).
 //!
 //! Known differences, where parity follows nginx (see `tests/nginx_crossplane.rs`
 //! and the `div-*` fixtures):
@@ -28,7 +37,10 @@
 //! - every `*_by_lua_block` is read as Lua, not only the 13 crossplane knows;
 //! - parity does not check directive names, contexts or argument counts
 //!   (crossplane's analyzer reports `invalid number of arguments ...` and drops
-//!   the directive).
+//!   the directive); `include` inside `if` is followed (nginx allows it,
+//!   crossplane's analyzer drops it: `nginx-tree-div-include-in-if`);
+//! - an include cycle is spliced once with `--combine` (crossplane recurses
+//!   until Python's recursion limit).
 //!
 //! The caller passes the text without a BOM (crossplane keeps it in the first
 //! directive name).
