@@ -171,7 +171,9 @@ const FRAGMENT_DIRS: &[&str] = &[
 /// it from volumes/COPY. A longer (more specific) entry hides a shorter one
 /// below it, as a mount does. When the main file itself is mapped, relative
 /// includes are completed in container space and mapped again; otherwise
-/// they use the main file's repository directory.
+/// they use the main file's repository directory. A fragment main file (not
+/// [`is_main_config`]) in `conf.d/`, `sites-enabled/`, `http.d/`, ... has the
+/// directory above as conf prefix, that of the stock `nginx.conf` including it.
 #[must_use]
 pub fn load_config(
     main: &LoadedFile,
