@@ -266,3 +266,237 @@ fn routes_over_the_corpus() {
     }
     println!("{files} files, {routes} routes, {upstreams} upstreams");
 }
+
+/// The files of a directory tree, read from disk on demand; globs are
+/// matched with nginx's rules over the listing.
+struct DiskLoader {
+    root: PathBuf,
+    paths: Vec<String>,
+    texts: std::cell::RefCell<Vec<std::sync::Arc<str>>>,
+    ids: std::cell::RefCell<std::collections::HashMap<String, u32>>,
+}
+
+impl DiskLoader {
+    fn new(root: &Path) -> Self {
+        fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                return;
+            };
+            for e in entries.flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    walk(root, &p, out);
+                } else if let Ok(rel) = p.strip_prefix(root) {
+                    out.push(rel.to_string_lossy().into_owned());
+                }
+            }
+        }
+        let mut paths = Vec::new();
+        walk(root, root, &mut paths);
+        paths.sort();
+        Self {
+            root: root.to_path_buf(),
+            paths,
+            texts: std::cell::RefCell::new(Vec::new()),
+            ids: std::cell::RefCell::new(std::collections::HashMap::new()),
+        }
+    }
+
+    fn line_of(&self, s: parity::span::Span) -> u32 {
+        let texts = self.texts.borrow();
+        let text = texts.get(s.file.0 as usize).cloned().unwrap_or_default();
+        let upto = text.get(..s.start as usize).unwrap_or(&text);
+        u32::try_from(upto.matches('\n').count() + 1).unwrap_or(u32::MAX)
+    }
+}
+
+impl parity::sources::nginx::IncludeLoader for DiskLoader {
+    fn glob(&self, pattern: &str) -> Vec<String> {
+        use parity::sources::nginx::{glob_matches, has_magic};
+        self.paths
+            .iter()
+            .filter(|p| {
+                if has_magic(pattern) {
+                    glob_matches(pattern, p)
+                } else {
+                    *p == pattern
+                }
+            })
+            .cloned()
+            .collect()
+    }
+
+    fn load(&self, path: &str) -> Option<parity::sources::nginx::LoadedFile> {
+        if !self.paths.iter().any(|p| p == path) {
+            return None;
+        }
+        let id = *self
+            .ids
+            .borrow_mut()
+            .entry(path.to_owned())
+            .or_insert_with(|| {
+                let text: std::sync::Arc<str> = read_lossy(&self.root.join(path)).into();
+                let mut texts = self.texts.borrow_mut();
+                texts.push(text);
+                u32::try_from(texts.len() - 1).unwrap_or(u32::MAX)
+            });
+        let text = self.texts.borrow().get(id as usize).cloned()?;
+        Some(parity::sources::nginx::LoadedFile {
+            file: FileId(id),
+            path: path.to_owned(),
+            text,
+        })
+    }
+}
+
+#[test]
+#[ignore = "needs the corpus and scripts/crossplane-trees-corpus.sh output"]
+fn crossplane_tree_agreement() {
+    use parity::sources::nginx::{
+        CrossplaneOptions, IncludeLoader, crossplane_json, is_main_config, load_config,
+    };
+    let Some(answers) = std::env::var_os("CROSSPLANE_TREE_ANSWERS") else {
+        println!("set CROSSPLANE_TREE_ANSWERS (see scripts/crossplane-trees-corpus.sh)");
+        return;
+    };
+    let answers = PathBuf::from(answers);
+    let Ok(manifest) = std::fs::read_to_string(answers.join("MANIFEST.tsv")) else {
+        println!("no MANIFEST.tsv in {}", answers.display());
+        return;
+    };
+    let projects = corpus_root().join("projects");
+    let (mut mains, mut mains_agree, mut entries, mut entries_agree) = (0, 0, 0, 0);
+    for row in manifest.lines() {
+        let cols: Vec<&str> = row.split('\t').collect();
+        let [project, rel, name, mapping] = cols.as_slice() else {
+            continue;
+        };
+        let root = projects.join(project);
+        let loader = DiskLoader::new(&root);
+        let prefix_map: Vec<(String, String)> = mapping
+            .split_once('=')
+            .map(|(c, r)| vec![(c.to_owned(), r.to_owned())])
+            .unwrap_or_default();
+        let Some(main) = loader.load(rel) else {
+            println!("CANNOT LOAD {project}/{rel}");
+            continue;
+        };
+        let config = load_config(&main, &loader, &prefix_map);
+        assert!(is_main_config(&config.files[0].1), "{project}/{rel}");
+        for (suffix, include_comments, combine) in [
+            ("json", false, false),
+            ("comments.json", true, false),
+            ("combine.json", false, true),
+        ] {
+            let base = format!("{project}/{rel}").replace('/', "_");
+            let answer = answers.join(format!("{base}.{suffix}"));
+            let Ok(theirs) = std::fs::read_to_string(&answer) else {
+                println!("MISSING {}", answer.display());
+                continue;
+            };
+            let Ok(theirs) = serde_json::from_str::<serde_json::Value>(&theirs) else {
+                println!("BAD JSON {}", answer.display());
+                continue;
+            };
+            let options = CrossplaneOptions {
+                single_file: false,
+                include_comments,
+                combine,
+                main_name: Some((*name).to_owned()),
+            };
+            let ours = crossplane_json(&config, &options, &|s| loader.line_of(s));
+            mains += 1;
+            let empty = Vec::new();
+            let ours_configs = ours["config"].as_array().unwrap_or(&empty);
+            let theirs_configs = theirs["config"].as_array().unwrap_or(&empty);
+            let mut differences = Vec::new();
+            for (i, t) in theirs_configs.iter().enumerate() {
+                entries += 1;
+                let o = ours_configs.get(i).unwrap_or(&serde_json::Value::Null);
+                if o == t {
+                    entries_agree += 1;
+                } else {
+                    differences.push(
+                        first_difference(&format!("config[{i}] ({})", t["file"]), o, t)
+                            .unwrap_or_default(),
+                    );
+                }
+            }
+            if ours_configs.len() != theirs_configs.len() {
+                differences.push(format!(
+                    "{} config entries vs {}",
+                    ours_configs.len(),
+                    theirs_configs.len()
+                ));
+            }
+            if ours["errors"] != theirs["errors"] {
+                differences.push(format!(
+                    "errors: parity {} | crossplane {}",
+                    ours["errors"], theirs["errors"]
+                ));
+            }
+            if ours == theirs {
+                mains_agree += 1;
+                println!(
+                    "SAME {project}/{rel} {suffix} ({} files)",
+                    theirs_configs.len()
+                );
+            } else {
+                println!("DIFF {project}/{rel} {suffix}");
+                for d in differences {
+                    println!("  {d}");
+                }
+            }
+        }
+        for p in &config.problems {
+            println!("  problem: {}", p.message);
+        }
+        let facts = parity::sources::nginx::extract_config(
+            &config,
+            &parity::sources::nginx::ExtractOptions::default(),
+        );
+        println!(
+            "  {} files, {} routes, {} upstreams",
+            config.files.len(),
+            facts.routes.len(),
+            facts.upstreams.len()
+        );
+        for p in &facts.problems {
+            println!("  value problem: {}", p.message);
+        }
+        if std::env::var_os("SHOW_ROUTES").is_some() {
+            for r in &facts.routes {
+                println!(
+                    "  route {} {:?} -> {:?}",
+                    r.pass.target.value,
+                    r.location.as_ref().map(|l| &l.value),
+                    r.upstream
+                );
+                for (k, v) in &r.settings {
+                    println!("      {k} = {} ({})", v.value, v.origin.kind());
+                }
+            }
+            for u in &facts.upstreams {
+                println!("  upstream {} implicit={}", u.name.value, u.implicit);
+                for (k, v) in &u.settings {
+                    println!("      {k} = {} ({})", v.value, v.origin.kind());
+                }
+            }
+        }
+        for inc in config
+            .includes
+            .iter()
+            .filter(|i| i.unresolved_reason.is_some())
+        {
+            println!(
+                "  unresolved include {} in {}: {}",
+                inc.pattern,
+                inc.in_file,
+                inc.unresolved_reason.as_deref().unwrap_or("")
+            );
+        }
+    }
+    println!(
+        "agreement: {mains_agree}/{mains} payloads (main file x variant), {entries_agree}/{entries} config[] entries"
+    );
+}

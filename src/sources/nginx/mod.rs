@@ -1,18 +1,29 @@
 //! nginx configuration files: lexer and parser faithful to nginx's
-//! `ngx_conf_read_token()` and crossplane 0.5.8 ([`parse`]), nginx time and
+//! `ngx_conf_read_token()` and crossplane 0.5.8 ([`parse`]), `include`
+//! resolution over a caller-provided loader ([`load_config`]), nginx time and
 //! size syntax ([`time`]), request routes and upstreams with effective values
-//! ([`routes`]) and crossplane-compatible JSON ([`crossplane`]).
+//! for an nginx version ([`routes`], [`version`]) and crossplane-compatible
+//! JSON ([`crossplane`]).
 //!
-//! The module receives text and never reads files; `include` is not resolved
-//! here.
+//! The module receives text and never reads files: included files come
+//! through an [`IncludeLoader`].
 
 pub mod crossplane;
+mod include;
 mod lexer;
 mod parser;
 pub mod routes;
 pub mod time;
+pub mod version;
 
+pub use crossplane::{CrossplaneOptions, crossplane_json};
+pub use include::{
+    Config, Include, IncludeLoader, LoadedFile, glob_matches, has_magic, is_main_config,
+    load_config, normalize_rel,
+};
 pub use parser::{Arg, Directive, MAX_DEPTH, NginxFile, SyntaxError, SyntaxErrorKind, parse};
+pub use routes::{NginxFacts, extract_config, extract_with};
+pub use version::{ExtractOptions, NginxVersion, nginx_image, version_from_image};
 
 /// How much of a file [`looks_like_nginx`] reads.
 const SNIFF_BYTES: usize = 8 * 1024;

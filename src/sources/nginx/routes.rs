@@ -1,23 +1,38 @@
 //! Request routes (every `*_pass` in a location, nested location, `if` or
-//! `limit_except` in a location, or server) with the effective upstream timeouts nginx applies to
-//! them, and `upstream {}` blocks.
+//! `limit_except` in a location, or server) with the effective upstream
+//! settings nginx applies to them, and upstreams (`upstream {}` blocks and
+//! the implicit upstreams `proxy_pass http://host:port` creates).
 //!
 //! Effective values follow nginx's configuration merge: a setting is looked
-//! up from the route's own block outwards (if-in-location -> location(s) ->
-//! server -> http -> the file's top level), the innermost definition wins, and
-//! the compiled-in default applies when it is set nowhere. A file whose top
-//! level holds `server`, `upstream` or `location` blocks (a `conf.d`
-//! fragment or snippet) is read as if included in `http {}`; `include` is
-//! not resolved here. `upstream` blocks inherit nothing.
+//! up from the route's own block outwards (location(s) -> server -> http ->
+//! the file's top level), the innermost definition wins, and the compiled-in
+//! default of the nginx version in [`ExtractOptions`] applies when it is set
+//! nowhere. `if` and `limit_except` blocks take part in the merge, but none of
+//! the directives read here is allowed in them (nginx refuses the
+//! configuration; reported as a problem), so they never change a value.
+//!
+//! Array directives (`proxy_set_header`) are inherited only by a level that
+//! defines none of them: the `Connection` header sent upstream comes from the
+//! innermost level with any `proxy_set_header`.
+//!
+//! A file whose top level holds `server`, `upstream` or `location` blocks (a
+//! `conf.d` fragment or snippet) is read as if included in `http {}`.
+//! `upstream` blocks inherit nothing.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::diag::Problem;
 use crate::origin::Origin;
 use crate::span::{Span, Spanned};
-use crate::value::{Setting, Value};
+use crate::value::{Millis, Setting, Value};
 
+use super::include::Config;
 use super::time::{TimeKind, parse_int, parse_time};
+use super::version::{
+    BEFORE_1_19_10, BEFORE_1_29_7, EITHER_SIDE_OF_1_19_10, EITHER_SIDE_OF_1_29_7, ExtractOptions,
+    KEEPALIVE_REQUESTS_CHANGED, NginxVersion, SINCE_1_19_10, SINCE_1_29_7, Side,
+    UPSTREAM_DEFAULTS_CHANGED,
+};
 use super::{Arg, Directive, MAX_DEPTH, NginxFile};
 
 /// The upstream module a `*_pass` directive hands the request to; it selects
@@ -62,6 +77,17 @@ impl PassFamily {
         let prefix = name.strip_suffix("_pass")?;
         Self::ALL.into_iter().find(|f| f.prefix() == prefix)
     }
+
+    /// URL schemes the pass directive accepts, with the port each implies;
+    /// `required` when the address must have one (`proxy_pass`).
+    fn schemes(self) -> (&'static [(&'static str, Option<u16>)], bool) {
+        match self {
+            PassFamily::Proxy => (&[("http://", Some(80)), ("https://", Some(443))], true),
+            PassFamily::Grpc => (&[("grpc://", Some(80)), ("grpcs://", Some(443))], false),
+            PassFamily::Uwsgi => (&[("uwsgi://", None), ("suwsgi://", None)], false),
+            _ => (&[], false),
+        }
+    }
 }
 
 /// A `*_pass` directive.
@@ -89,8 +115,17 @@ pub struct Route {
     /// `read_timeout`, `connect_timeout`, `send_timeout`, `next_upstream`,
     /// `next_upstream_tries`, `next_upstream_timeout`, `keepalive_timeout`
     /// (client side, core), `send_timeout_client` (core `send_timeout`) and,
-    /// for proxy routes, `http_version` and `buffering`.
+    /// for proxy routes, `http_version`, `buffering` and `connection_header`
+    /// (the `Connection` header sent upstream: `Str`, `Value::Unset` when
+    /// none is sent, `OneOf` of a `map`'s values when set from a map variable).
     pub settings: BTreeMap<&'static str, Setting>,
+    /// The upstream requests go to: the `name` of an entry of
+    /// [`NginxFacts::upstreams`]. `None` when the target has variables (chosen
+    /// per request) or cannot be read.
+    pub upstream: Option<String>,
+    /// `proxy_set_header` directives of outer levels that do not apply here
+    /// because an inner level defines its own (array inheritance).
+    pub shadowed_set_headers: Vec<Span>,
 }
 
 /// A `server` line of an `upstream` block.
@@ -106,24 +141,41 @@ pub struct UpstreamServer {
     /// Parameters after the address: `("max_fails", "3")`, `("backup", "")`.
     pub params: Vec<(String, String)>,
     pub span: Span,
+    /// Typed parameters with nginx's defaults: `weight` (Int, 1), `max_fails`
+    /// (Int, 1), `fail_timeout` (Duration, seconds-typed, 10s), `max_conns`
+    /// (Int, 0 = unlimited), `backup`, `down`, `resolve` (Bool, off).
+    pub settings: BTreeMap<&'static str, Setting>,
 }
 
-/// An `upstream name { ... }` block.
+/// An upstream: an `upstream name { ... }` block, or the implicit one a pass
+/// to `host:port` creates.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Upstream {
+    /// The block's name; for an implicit upstream `host:port` (lower-case
+    /// host, the scheme's port when none is written) or `unix:/path`,
+    /// spanning the pass target.
     pub name: Spanned<String>,
-    /// The `upstream name` header (directive span).
+    /// The `upstream name` header (directive span); the pass directive for
+    /// an implicit upstream.
     pub span: Span,
     pub servers: Vec<UpstreamServer>,
-    /// `keepalive` (Int), `keepalive_timeout` (Duration), `keepalive_requests`
-    /// (Int), `keepalive_time` (Duration); only those written in the block.
+    /// `keepalive` (Int, cached idle connections per worker; 0 = off),
+    /// `keepalive_local` (Bool), `keepalive_timeout` (Duration),
+    /// `keepalive_requests` (Int), `keepalive_time` (Duration, `Unset` before
+    /// 1.19.10), with nginx's defaults for the version; an implicit upstream
+    /// has only `keepalive` (0 in every version).
     pub settings: BTreeMap<&'static str, Setting>,
+    /// Created by a pass target rather than an `upstream` block.
+    pub implicit: bool,
 }
 
 /// Routes, upstreams and the problems found reading their values.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NginxFacts {
+    /// In the order nginx reads the pass directives.
     pub routes: Vec<Route>,
+    /// `upstream` blocks in order, then implicit upstreams in the order their
+    /// first pass appears.
     pub upstreams: Vec<Upstream>,
     pub problems: Vec<Problem>,
 }
@@ -143,16 +195,35 @@ enum Kind {
     HttpVersion,
     /// Core `keepalive_timeout`: msec value, optional seconds header value.
     ClientKeepalive,
+    /// Upstream `keepalive N [local]`.
+    UpstreamKeepalive,
+}
+
+/// A compiled-in default.
+#[derive(Clone, Copy)]
+enum DefaultValue {
+    /// The same in every version the module documents.
+    Fixed(fn() -> Value),
+    /// Changed at a release.
+    Versioned(&'static VersionedDefault),
+}
+
+struct VersionedDefault {
+    boundary: (u32, u32, u32),
+    before: fn() -> Value,
+    since: fn() -> Value,
+    before_text: &'static str,
+    since_text: &'static str,
+    either_text: &'static str,
 }
 
 /// A route setting: key, directive name suffix (after `<family>_`) or full
-/// name for core directives, reading, nginx default, versions the default holds for.
+/// name for core directives, reading, nginx default.
 struct RouteKey {
     key: &'static str,
     directive: NameRule,
     kind: Kind,
-    default: fn() -> Value,
-    versions: &'static str,
+    default: DefaultValue,
 }
 
 enum NameRule {
@@ -167,94 +238,179 @@ enum NameRule {
 const ALL_VERSIONS: &str = "all versions";
 
 fn sixty_seconds() -> Value {
-    Value::Duration(crate::value::Millis::from_secs(60))
+    Value::Duration(Millis::from_secs(60))
 }
+
+static HTTP_VERSION_DEFAULT: VersionedDefault = VersionedDefault {
+    boundary: UPSTREAM_DEFAULTS_CHANGED,
+    before: || Value::Str("1.0".to_owned()),
+    since: || Value::Str("1.1".to_owned()),
+    before_text: BEFORE_1_29_7,
+    since_text: SINCE_1_29_7,
+    either_text: EITHER_SIDE_OF_1_29_7,
+};
+
+/// `Connection: close` before 1.29.7, no `Connection` header since.
+static CONNECTION_DEFAULT: VersionedDefault = VersionedDefault {
+    boundary: UPSTREAM_DEFAULTS_CHANGED,
+    before: || Value::Str("close".to_owned()),
+    since: || Value::Unset,
+    before_text: BEFORE_1_29_7,
+    since_text: SINCE_1_29_7,
+    either_text: EITHER_SIDE_OF_1_29_7,
+};
+
+/// Explicit `upstream {}` blocks: no cache before 1.29.7, 32 connections since.
+static UPSTREAM_KEEPALIVE_DEFAULT: VersionedDefault = VersionedDefault {
+    boundary: UPSTREAM_DEFAULTS_CHANGED,
+    before: || Value::Int(0),
+    since: || Value::Int(32),
+    before_text: BEFORE_1_29_7,
+    since_text: SINCE_1_29_7,
+    either_text: EITHER_SIDE_OF_1_29_7,
+};
+
+/// `local` (cached connections not shared between locations) is implied since 1.29.7.
+static UPSTREAM_KEEPALIVE_LOCAL_DEFAULT: VersionedDefault = VersionedDefault {
+    boundary: UPSTREAM_DEFAULTS_CHANGED,
+    before: || Value::Bool(false),
+    since: || Value::Bool(true),
+    before_text: BEFORE_1_29_7,
+    since_text: SINCE_1_29_7,
+    either_text: EITHER_SIDE_OF_1_29_7,
+};
+
+static KEEPALIVE_REQUESTS_DEFAULT: VersionedDefault = VersionedDefault {
+    boundary: KEEPALIVE_REQUESTS_CHANGED,
+    before: || Value::Int(100),
+    since: || Value::Int(1000),
+    before_text: BEFORE_1_19_10,
+    since_text: SINCE_1_19_10,
+    either_text: EITHER_SIDE_OF_1_19_10,
+};
+
+/// `keepalive_time` exists since 1.19.10 (no limit before).
+static KEEPALIVE_TIME_DEFAULT: VersionedDefault = VersionedDefault {
+    boundary: KEEPALIVE_REQUESTS_CHANGED,
+    before: || Value::Unset,
+    since: || Value::Duration(Millis::from_secs(3600)),
+    before_text: BEFORE_1_19_10,
+    since_text: SINCE_1_19_10,
+    either_text: EITHER_SIDE_OF_1_19_10,
+};
 
 const ROUTE_KEYS: &[RouteKey] = &[
     RouteKey {
         key: "read_timeout",
         directive: NameRule::Family("read_timeout"),
         kind: Kind::Msec,
-        default: sixty_seconds,
-        versions: ALL_VERSIONS,
+        default: DefaultValue::Fixed(sixty_seconds),
     },
     RouteKey {
         key: "connect_timeout",
         directive: NameRule::Family("connect_timeout"),
         kind: Kind::Msec,
-        default: sixty_seconds,
-        versions: ALL_VERSIONS,
+        default: DefaultValue::Fixed(sixty_seconds),
     },
     RouteKey {
         key: "send_timeout",
         directive: NameRule::Family("send_timeout"),
         kind: Kind::Msec,
-        default: sixty_seconds,
-        versions: ALL_VERSIONS,
+        default: DefaultValue::Fixed(sixty_seconds),
     },
     RouteKey {
         key: "next_upstream",
         directive: NameRule::Family("next_upstream"),
         kind: Kind::Words,
-        default: || {
+        default: DefaultValue::Fixed(|| {
             Value::List(vec![
                 Value::Str("error".to_owned()),
                 Value::Str("timeout".to_owned()),
             ])
-        },
-        versions: ALL_VERSIONS,
+        }),
     },
     RouteKey {
         key: "next_upstream_tries",
         directive: NameRule::Family("next_upstream_tries"),
         kind: Kind::Int,
-        default: || Value::Int(0),
-        versions: ALL_VERSIONS,
+        default: DefaultValue::Fixed(|| Value::Int(0)),
     },
     RouteKey {
         key: "next_upstream_timeout",
         directive: NameRule::Family("next_upstream_timeout"),
         kind: Kind::Msec,
-        default: || Value::Duration(crate::value::Millis(0)),
-        versions: ALL_VERSIONS,
+        default: DefaultValue::Fixed(|| Value::Duration(Millis(0))),
     },
     RouteKey {
         key: "http_version",
         directive: NameRule::ProxyOnly("http_version"),
         kind: Kind::HttpVersion,
-        default: || Value::Str("1.0".to_owned()),
-        versions: "< 1.29.7",
+        default: DefaultValue::Versioned(&HTTP_VERSION_DEFAULT),
     },
     RouteKey {
         key: "buffering",
         directive: NameRule::ProxyOnly("buffering"),
         kind: Kind::Flag,
-        default: || Value::Bool(true),
-        versions: ALL_VERSIONS,
+        default: DefaultValue::Fixed(|| Value::Bool(true)),
     },
     RouteKey {
         key: "keepalive_timeout",
         directive: NameRule::Core("keepalive_timeout"),
         kind: Kind::ClientKeepalive,
-        default: || Value::Duration(crate::value::Millis::from_secs(75)),
-        versions: ALL_VERSIONS,
+        default: DefaultValue::Fixed(|| Value::Duration(Millis::from_secs(75))),
     },
     RouteKey {
         key: "send_timeout_client",
         directive: NameRule::Core("send_timeout"),
         kind: Kind::Msec,
-        default: sixty_seconds,
-        versions: ALL_VERSIONS,
+        default: DefaultValue::Fixed(sixty_seconds),
     },
 ];
 
-/// Settings read inside `upstream {}`: key (= directive name) and reading.
-const UPSTREAM_KEYS: &[(&str, Kind)] = &[
-    ("keepalive", Kind::Int),
-    ("keepalive_timeout", Kind::Msec),
-    ("keepalive_requests", Kind::Int),
-    ("keepalive_time", Kind::Msec),
+/// Settings read inside `upstream {}`: key (= directive name), reading, default.
+const UPSTREAM_KEYS: &[(&str, Kind, DefaultValue)] = &[
+    (
+        "keepalive",
+        Kind::UpstreamKeepalive,
+        DefaultValue::Versioned(&UPSTREAM_KEEPALIVE_DEFAULT),
+    ),
+    (
+        "keepalive_timeout",
+        Kind::Msec,
+        DefaultValue::Fixed(sixty_seconds),
+    ),
+    (
+        "keepalive_requests",
+        Kind::Int,
+        DefaultValue::Versioned(&KEEPALIVE_REQUESTS_DEFAULT),
+    ),
+    (
+        "keepalive_time",
+        Kind::Msec,
+        DefaultValue::Versioned(&KEEPALIVE_TIME_DEFAULT),
+    ),
 ];
+
+/// The setting for a compiled-in default under `version`: for a version on
+/// both sides of a change, `OneOf(before, since)`.
+fn default_setting(default: DefaultValue, version: NginxVersion, anchor: Span) -> Setting {
+    let (value, versions) = match default {
+        DefaultValue::Fixed(f) => (f(), ALL_VERSIONS),
+        DefaultValue::Versioned(v) => match version.side_of(v.boundary) {
+            Side::Before => ((v.before)(), v.before_text),
+            Side::Since => ((v.since)(), v.since_text),
+            Side::Either => (Value::OneOf(vec![(v.before)(), (v.since)()]), v.either_text),
+        },
+    };
+    Setting::new(
+        value,
+        Origin::Default {
+            tool: "nginx",
+            versions,
+            anchor: Some(anchor),
+        },
+    )
+}
 
 /// Blocks whose entries are not directives (or not HTTP): never searched.
 fn is_opaque_block(name: &str) -> bool {
@@ -274,14 +430,28 @@ fn is_opaque_block(name: &str) -> bool {
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum ScopeKind {
-    /// The file's top level, read as `http {}` content.
+    /// The top level of a fragment, read as `http {}` content.
     Top,
+    /// The top level of a main configuration (it has `http` or `events`):
+    /// nginx's main context, where no http setting may be written.
+    Main,
     Http,
     Server,
     Location,
     If,
     /// `limit_except` inside a location: a nested location configuration.
     LimitExcept,
+}
+
+impl ScopeKind {
+    /// `if` and `limit_except` blocks: none of the settings read here may be
+    /// written in them.
+    fn is_restricted(self) -> bool {
+        matches!(
+            self,
+            ScopeKind::If | ScopeKind::LimitExcept | ScopeKind::Main
+        )
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -292,22 +462,134 @@ struct Scope<'a> {
     owner: Option<&'a Directive>,
 }
 
-/// Routes, upstreams and value problems of one parsed file.
+/// Routes, upstreams and value problems of one parsed file, for an unknown
+/// nginx version (`include` is not followed; see [`extract_config`]).
 #[must_use]
 pub fn extract(file: &NginxFile) -> NginxFacts {
-    let mut facts = NginxFacts::default();
-    validate(&file.directives, false, 0, &mut facts.problems);
+    extract_with(file, &ExtractOptions::default())
+}
+
+/// Routes, upstreams and value problems of one parsed file, with defaults
+/// for `options.version`.
+#[must_use]
+pub fn extract_with(file: &NginxFile, options: &ExtractOptions) -> NginxFacts {
+    extract_items(&file.directives, options)
+}
+
+/// Routes, upstreams and value problems over a configuration's whole tree
+/// (includes spliced in). [`Config::problems`] (syntax and include problems)
+/// are not repeated here.
+#[must_use]
+pub fn extract_config(config: &Config, options: &ExtractOptions) -> NginxFacts {
+    extract_items(&config.tree, options)
+}
+
+/// Extraction state shared by the walk.
+struct Ctx<'o> {
+    options: &'o ExtractOptions,
+    /// `map` variables (without `$`) -> their possible values.
+    maps: HashMap<String, Vec<String>>,
+    /// Lower-cased names of `upstream` blocks -> the name as written.
+    upstream_names: HashMap<String, String>,
+    facts: NginxFacts,
+    /// Implicit upstreams by name, in order of first use.
+    implicit: Vec<Upstream>,
+}
+
+fn extract_items(items: &[Directive], options: &ExtractOptions) -> NginxFacts {
+    let mut ctx = Ctx {
+        options,
+        maps: HashMap::new(),
+        upstream_names: HashMap::new(),
+        facts: NginxFacts::default(),
+        implicit: Vec::new(),
+    };
+    let main = items
+        .iter()
+        .any(|d| !d.is_comment() && matches!(d.name.as_str(), "http" | "events"));
+    let top = if main { Where::Main } else { Where::Http };
+    validate(items, top, 0, &mut ctx.facts.problems);
+    collect_http_level(items, 0, &mut ctx);
     let mut chain = vec![Scope {
-        kind: ScopeKind::Top,
-        items: &file.directives,
+        kind: if main {
+            ScopeKind::Main
+        } else {
+            ScopeKind::Top
+        },
+        items,
         owner: None,
     }];
-    walk(&mut chain, &mut facts);
+    walk(&mut chain, &mut ctx);
+    let mut facts = ctx.facts;
+    facts.upstreams.append(&mut ctx.implicit);
+    let mut seen = HashSet::new();
+    facts
+        .problems
+        .retain(|p| seen.insert((p.span, p.message.clone())));
     facts
 }
 
+/// Upstream names and `map` values of the top level and `http` blocks.
+fn collect_http_level(items: &[Directive], depth: usize, ctx: &mut Ctx<'_>) {
+    for d in items {
+        if d.is_comment() {
+            continue;
+        }
+        match (d.name.as_str(), &d.block) {
+            ("http", Some(children)) if depth == 0 => collect_http_level(children, 1, ctx),
+            ("upstream", Some(_)) => {
+                if let Some(name) = d.arg(0) {
+                    ctx.upstream_names
+                        .entry(name.to_ascii_lowercase())
+                        .or_insert_with(|| name.to_owned());
+                }
+            }
+            ("map", Some(children)) => {
+                if let Some(var) = d.arg(1).and_then(variable_name) {
+                    ctx.maps.insert(var.to_owned(), map_values(children));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `$name` or `${name}` -> `name`; `None` for anything else.
+fn variable_name(s: &str) -> Option<&str> {
+    let name = s.strip_prefix('$')?;
+    let name = name
+        .strip_prefix('{')
+        .and_then(|n| n.strip_suffix('}'))
+        .unwrap_or(name);
+    (!name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+        .then_some(name)
+}
+
+/// The distinct values a `map` block can give, its default (`""` when not
+/// written) included.
+fn map_values(entries: &[Directive]) -> Vec<String> {
+    let mut values: Vec<String> = Vec::new();
+    let mut has_default = false;
+    for e in entries.iter().filter(|e| !e.is_comment()) {
+        if matches!(e.name.as_str(), "hostnames" | "volatile") && e.args.is_empty() {
+            continue;
+        }
+        let [value] = e.args.as_slice() else {
+            continue;
+        };
+        has_default |= e.name == "default";
+        if !values.contains(&value.value) {
+            values.push(value.value.clone());
+        }
+    }
+    if !has_default && !values.iter().any(String::is_empty) {
+        values.push(String::new());
+    }
+    values
+}
+
 /// Walks the innermost scope of `chain`, collecting routes and upstreams.
-fn walk<'a>(chain: &mut Vec<Scope<'a>>, facts: &mut NginxFacts) {
+fn walk<'a>(chain: &mut Vec<Scope<'a>>, ctx: &mut Ctx<'_>) {
     let Some(&scope) = chain.last() else {
         return;
     };
@@ -319,11 +601,17 @@ fn walk<'a>(chain: &mut Vec<Scope<'a>>, facts: &mut NginxFacts) {
             continue;
         }
         let child_kind = match (d.name.as_str(), scope.kind) {
-            ("http", ScopeKind::Top) => Some(ScopeKind::Http),
-            ("server", ScopeKind::Top | ScopeKind::Http) => Some(ScopeKind::Server),
+            ("http", ScopeKind::Top | ScopeKind::Main) => Some(ScopeKind::Http),
+            ("server", ScopeKind::Top | ScopeKind::Main | ScopeKind::Http) => {
+                Some(ScopeKind::Server)
+            }
             (
                 "location",
-                ScopeKind::Top | ScopeKind::Http | ScopeKind::Server | ScopeKind::Location,
+                ScopeKind::Top
+                | ScopeKind::Main
+                | ScopeKind::Http
+                | ScopeKind::Server
+                | ScopeKind::Location,
             ) => Some(ScopeKind::Location),
             ("if", ScopeKind::Location | ScopeKind::If) => Some(ScopeKind::If),
             ("limit_except", ScopeKind::Location) => Some(ScopeKind::LimitExcept),
@@ -335,30 +623,32 @@ fn walk<'a>(chain: &mut Vec<Scope<'a>>, facts: &mut NginxFacts) {
                 items,
                 owner: Some(d),
             });
-            walk(chain, facts);
+            walk(chain, ctx);
             chain.pop();
             continue;
         }
         if d.name == "upstream"
-            && matches!(scope.kind, ScopeKind::Top | ScopeKind::Http)
+            && matches!(
+                scope.kind,
+                ScopeKind::Top | ScopeKind::Main | ScopeKind::Http
+            )
             && let Some(items) = d.block.as_deref()
         {
-            facts
-                .upstreams
-                .push(upstream(d, items, &mut facts.problems));
+            let u = upstream(d, items, ctx.options.version, &mut ctx.facts.problems);
+            ctx.facts.upstreams.push(u);
             continue;
         }
         if let Some(family) = PassFamily::from_pass_directive(&d.name)
             && d.block.is_none()
         {
-            pass_route(d, family, chain, facts);
+            pass_route(d, family, chain, ctx);
         }
     }
 }
 
-fn pass_route(d: &Directive, family: PassFamily, chain: &[Scope<'_>], facts: &mut NginxFacts) {
+fn pass_route(d: &Directive, family: PassFamily, chain: &[Scope<'_>], ctx: &mut Ctx<'_>) {
     let Some(target) = d.args.first() else {
-        facts.problems.push(Problem::parse(
+        ctx.facts.problems.push(Problem::parse(
             d.span,
             format!(
                 "invalid number of arguments in \"{}\" directive; nginx would refuse the configuration",
@@ -370,7 +660,7 @@ fn pass_route(d: &Directive, family: PassFamily, chain: &[Scope<'_>], facts: &mu
     if let Some(scope) = chain.last()
         && matches!(scope.kind, ScopeKind::Http | ScopeKind::Server)
     {
-        facts.problems.push(Problem::parse(
+        ctx.facts.problems.push(Problem::parse(
             d.name_span,
             format!(
                 "\"{}\" directive is not allowed here (only in a location or an if inside one); nginx would refuse the configuration",
@@ -403,6 +693,7 @@ fn pass_route(d: &Directive, family: PassFamily, chain: &[Scope<'_>], facts: &mu
         .find(|s| s.kind == ScopeKind::Location)
         .and_then(|s| s.owner)
         .map(|l| Spanned::new(join_args(&l.args), l.span));
+    let version = ctx.options.version;
     let mut settings = BTreeMap::new();
     for rk in ROUTE_KEYS {
         let name = match rk.directive {
@@ -413,21 +704,36 @@ fn pass_route(d: &Directive, family: PassFamily, chain: &[Scope<'_>], facts: &mu
             NameRule::ProxyOnly(_) => continue,
             NameRule::Core(name) => name.to_owned(),
         };
-        settings.insert(rk.key, effective(&name, rk, chain, d.span));
+        let setting = effective(&name, rk.kind, chain)
+            .unwrap_or_else(|| default_setting(rk.default, version, d.span));
+        settings.insert(rk.key, setting);
     }
-    facts.routes.push(Route {
+    let mut shadowed_set_headers = Vec::new();
+    if family == PassFamily::Proxy {
+        let (setting, shadowed) = connection_header(chain, &ctx.maps, version, d.span);
+        settings.insert("connection_header", setting);
+        shadowed_set_headers = shadowed;
+    }
+    let upstream = route_upstream(family, target, d.span, ctx);
+    ctx.facts.routes.push(Route {
         pass,
         server_names,
         listen,
         location,
         settings,
+        upstream,
+        shadowed_set_headers,
     });
 }
 
-/// The innermost definition of directive `name` along `chain`, or nginx's default.
-fn effective(name: &str, rk: &RouteKey, chain: &[Scope<'_>], anchor: Span) -> Setting {
+/// The innermost definition of directive `name` along `chain` (skipping `if`
+/// and `limit_except`, where nginx does not allow it), or `None`.
+fn effective(name: &str, kind: Kind, chain: &[Scope<'_>]) -> Option<Setting> {
     let own = chain.len().saturating_sub(1);
     for (i, scope) in chain.iter().enumerate().rev() {
+        if scope.kind.is_restricted() {
+            continue;
+        }
         if let Some(d) = scope
             .items
             .iter()
@@ -438,20 +744,255 @@ fn effective(name: &str, rk: &RouteKey, chain: &[Scope<'_>], anchor: Span) -> Se
             } else {
                 Origin::Inherited { span: d.span }
             };
-            return Setting::new(
-                read_value(d, rk.kind).unwrap_or_else(Value::Unknown),
+            return Some(Setting::new(
+                read_value(d, kind).unwrap_or_else(Value::Unknown),
                 origin,
-            );
+            ));
         }
     }
-    Setting::new(
-        (rk.default)(),
-        Origin::Default {
-            tool: "nginx",
-            versions: rk.versions,
-            anchor: Some(anchor),
-        },
-    )
+    None
+}
+
+/// The `Connection` header nginx sends upstream for a proxy route, from the
+/// innermost level that defines any `proxy_set_header` (array inheritance),
+/// and the outer `proxy_set_header` directives that level hides.
+fn connection_header(
+    chain: &[Scope<'_>],
+    maps: &HashMap<String, Vec<String>>,
+    version: NginxVersion,
+    anchor: Span,
+) -> (Setting, Vec<Span>) {
+    let own = chain.len().saturating_sub(1);
+    fn headers_at<'a>(scope: &Scope<'a>) -> Vec<&'a Directive> {
+        scope
+            .items
+            .iter()
+            .filter(|d| !d.is_comment() && d.name == "proxy_set_header")
+            .collect()
+    }
+    let mut levels = chain
+        .iter()
+        .enumerate()
+        .rev()
+        .filter(|(_, s)| !s.kind.is_restricted());
+    let mut found: Option<(usize, Vec<&Directive>)> = None;
+    for (i, scope) in levels.by_ref() {
+        let headers = headers_at(scope);
+        if !headers.is_empty() {
+            found = Some((i, headers));
+            break;
+        }
+    }
+    let shadowed: Vec<Span> = levels
+        .flat_map(|(_, s)| headers_at(s))
+        .map(|d| d.span)
+        .collect();
+    let Some((level, headers)) = found else {
+        return (
+            default_setting(
+                DefaultValue::Versioned(&CONNECTION_DEFAULT),
+                version,
+                anchor,
+            ),
+            shadowed,
+        );
+    };
+    let connection = headers.iter().find(|d| {
+        d.arg(0)
+            .is_some_and(|n| n.eq_ignore_ascii_case("connection"))
+    });
+    let Some(d) = connection else {
+        // The level's own list replaces every outer one; nginx adds its
+        // default Connection header to it.
+        let anchor = headers.first().map_or(anchor, |h| h.span);
+        return (
+            default_setting(
+                DefaultValue::Versioned(&CONNECTION_DEFAULT),
+                version,
+                anchor,
+            ),
+            shadowed,
+        );
+    };
+    let origin = if level == own {
+        Origin::File { span: d.span }
+    } else {
+        Origin::Inherited { span: d.span }
+    };
+    let value = match d.args.as_slice() {
+        [_, v] => header_value(&v.value, maps),
+        _ => Value::Unknown(
+            "invalid number of arguments in \"proxy_set_header\" directive".to_owned(),
+        ),
+    };
+    (Setting::new(value, origin), shadowed)
+}
+
+/// A header value as sent: `Unset` when empty (nginx then omits the header),
+/// the values of a `map` variable, `Unknown` for other variables.
+fn header_value(v: &str, maps: &HashMap<String, Vec<String>>) -> Value {
+    let literal = |s: &str| {
+        if s.is_empty() {
+            Value::Unset
+        } else if s.contains('$') {
+            Value::Unknown(format!("set per request from \"{s}\""))
+        } else {
+            Value::Str(s.to_owned())
+        }
+    };
+    if let Some(values) = variable_name(v).and_then(|n| maps.get(n)) {
+        let mut out: Vec<Value> = values.iter().map(|s| literal(s)).collect();
+        return if out.len() == 1 {
+            out.remove(0)
+        } else {
+            Value::OneOf(out)
+        };
+    }
+    literal(v)
+}
+
+/// Where a pass target sends requests.
+enum TargetAddr {
+    /// Has variables: resolved per request.
+    Runtime,
+    /// `unix:/path`.
+    Unix(String),
+    /// Host (as written) and port (written, or the scheme's).
+    Inet {
+        host: String,
+        port: Option<u16>,
+        port_written: bool,
+    },
+}
+
+/// Reads a pass target the way `ngx_http_*_pass` + `ngx_parse_url` do.
+fn parse_target(family: PassFamily, value: &str) -> Result<TargetAddr, String> {
+    if value.contains('$') {
+        return Ok(TargetAddr::Runtime);
+    }
+    let (schemes, required) = family.schemes();
+    let lower = value.to_ascii_lowercase();
+    let mut rest = value;
+    let mut default_port = None;
+    let mut had_scheme = false;
+    for (scheme, port) in schemes {
+        if lower.starts_with(scheme) {
+            rest = &value[scheme.len()..];
+            default_port = *port;
+            had_scheme = true;
+            break;
+        }
+    }
+    if required && !had_scheme {
+        return Err(format!("invalid URL prefix in \"{value}\""));
+    }
+    let uri_part = matches!(family, PassFamily::Proxy | PassFamily::Grpc) && had_scheme;
+    if let Some(path) = rest
+        .get(..5)
+        .filter(|p| p.eq_ignore_ascii_case("unix:"))
+        .and_then(|_| rest.get(5..))
+    {
+        // With a URI part, the socket path ends at the next ':' (`unix:/s.sock:/uri`).
+        let path = if uri_part {
+            path.split(':').next().unwrap_or(path)
+        } else {
+            path
+        };
+        if path.is_empty() {
+            return Err("no path in the unix domain socket".to_owned());
+        }
+        return Ok(TargetAddr::Unix(path.to_owned()));
+    }
+    let authority = if uri_part {
+        rest.split(['/', '?']).next().unwrap_or(rest)
+    } else {
+        rest
+    };
+    let (host, port, _) = parse_address(authority)?;
+    Ok(TargetAddr::Inet {
+        host,
+        port_written: port.is_some(),
+        port: port.or(default_port),
+    })
+}
+
+/// The upstream a pass target names: an `upstream` block, or an implicit
+/// upstream created (once per address) for it.
+fn route_upstream(
+    family: PassFamily,
+    target: &Arg,
+    pass_span: Span,
+    ctx: &mut Ctx<'_>,
+) -> Option<String> {
+    let addr = match parse_target(family, &target.value) {
+        Ok(a) => a,
+        Err(why) => {
+            ctx.facts.problems.push(Problem::parse(
+                target.span,
+                format!("{why}; nginx would refuse the configuration"),
+            ));
+            return None;
+        }
+    };
+    let (name, host, port, unix_path) = match addr {
+        TargetAddr::Runtime => return None,
+        TargetAddr::Unix(path) => (format!("unix:{path}"), String::new(), None, Some(path)),
+        TargetAddr::Inet {
+            host,
+            port,
+            port_written,
+        } => {
+            let lower = host.to_ascii_lowercase();
+            if let Some(written) = ctx.upstream_names.get(&lower) {
+                if port_written {
+                    ctx.facts.problems.push(Problem::parse(
+                        target.span,
+                        format!(
+                            "upstream \"{host}\" may not have port {}; nginx would refuse the configuration",
+                            port.unwrap_or(0)
+                        ),
+                    ));
+                }
+                return Some(written.clone());
+            }
+            let name = match port {
+                Some(p) => format!("{lower}:{p}"),
+                None => lower,
+            };
+            (name, host, port, None)
+        }
+    };
+    if !ctx.implicit.iter().any(|u| u.name.value == name) {
+        let anchor = pass_span;
+        let mut settings = BTreeMap::new();
+        settings.insert(
+            "keepalive",
+            Setting::new(
+                Value::Int(0),
+                Origin::Default {
+                    tool: "nginx",
+                    versions: ALL_VERSIONS,
+                    anchor: Some(anchor),
+                },
+            ),
+        );
+        ctx.implicit.push(Upstream {
+            name: Spanned::new(name.clone(), target.span),
+            span: pass_span,
+            servers: vec![UpstreamServer {
+                address: target.clone(),
+                host,
+                port,
+                unix_path,
+                params: Vec::new(),
+                span: target.span,
+                settings: server_defaults(target.span),
+            }],
+            settings,
+            implicit: true,
+        });
+    }
+    Some(name)
 }
 
 fn join_args(args: &[Arg]) -> String {
@@ -509,9 +1050,18 @@ fn check(d: &Directive, kind: Kind) -> Result<Value, (String, Span)> {
         }
         Kind::Int => {
             let a = one()?;
-            parse_int(&a.value)
-                .map(Value::Int)
-                .map_err(|_| (format!("invalid number \"{}\"", a.value), a.span))
+            int_value(a)
+        }
+        Kind::UpstreamKeepalive => {
+            let a = match d.args.as_slice() {
+                [a] => a,
+                [a, l] if l.value == "local" => a,
+                [_, l] => {
+                    return Err((format!("invalid parameter \"{}\"", l.value), l.span));
+                }
+                _ => return Err(count_error()),
+            };
+            int_value(a)
         }
         Kind::Flag => {
             let a = one()?;
@@ -551,6 +1101,12 @@ fn check(d: &Directive, kind: Kind) -> Result<Value, (String, Span)> {
     }
 }
 
+fn int_value(a: &Arg) -> Result<Value, (String, Span)> {
+    parse_int(&a.value)
+        .map(Value::Int)
+        .map_err(|_| (format!("invalid number \"{}\"", a.value), a.span))
+}
+
 fn time_value(a: &Arg, kind: TimeKind) -> Result<Value, (String, Span)> {
     parse_time(&a.value, kind)
         .map(Value::Duration)
@@ -563,8 +1119,8 @@ fn kind_of(name: &str, in_upstream: bool) -> Option<Kind> {
     if in_upstream {
         return UPSTREAM_KEYS
             .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, k)| *k);
+            .find(|(n, _, _)| *n == name)
+            .map(|(_, k, _)| *k);
     }
     match name {
         "keepalive_timeout" => return Some(Kind::ClientKeepalive),
@@ -580,69 +1136,167 @@ fn kind_of(name: &str, in_upstream: bool) -> Option<Kind> {
             Some(Kind::Msec)
         }
         "next_upstream_tries" => Some(Kind::Int),
+        "next_upstream" => Some(Kind::Words),
         _ => None,
     }
 }
 
+/// The kind of block being validated.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Where {
+    /// http, server, location (and the top level of a fragment).
+    Http,
+    Upstream,
+    /// `if` or `limit_except`.
+    Restricted,
+    /// The main context of a main configuration.
+    Main,
+}
+
 /// Reports every value nginx would refuse among the directives parity reads,
-/// once per directive wherever it is.
-fn validate(items: &[Directive], in_upstream: bool, depth: usize, problems: &mut Vec<Problem>) {
+/// once per directive wherever it is: invalid values, duplicates in one
+/// block, and directives written in `if`/`limit_except`, where nginx does
+/// not allow them.
+fn validate(items: &[Directive], at: Where, depth: usize, problems: &mut Vec<Problem>) {
     if depth > MAX_DEPTH {
         return;
     }
+    let mut seen: HashSet<&str> = HashSet::new();
     for d in items {
         if d.is_comment() || is_opaque_block(&d.name) {
             continue;
         }
-        if let Some(kind) = kind_of(&d.name, in_upstream)
-            && let Err((msg, span)) = check(d, kind)
+        let kind = kind_of(&d.name, at == Where::Upstream);
+        if matches!(at, Where::Restricted | Where::Main)
+            && (kind.is_some() || d.name == "proxy_set_header")
         {
+            let place = if at == Where::Main {
+                "only inside http, server or location"
+            } else {
+                "not inside \"if\" or \"limit_except\""
+            };
             problems.push(Problem::parse(
-                span,
+                d.name_span,
                 format!(
-                    "{msg} in \"{}\" directive; nginx would refuse the configuration",
+                    "\"{}\" directive is not allowed here ({place}); nginx would refuse the configuration",
                     d.name
                 ),
             ));
+            continue;
+        }
+        if let Some(kind) = kind {
+            if !seen.insert(d.name.as_str()) {
+                problems.push(Problem::parse(
+                    d.name_span,
+                    format!(
+                        "\"{}\" directive is duplicate; nginx would refuse the configuration",
+                        d.name
+                    ),
+                ));
+            }
+            if let Err((msg, span)) = check(d, kind) {
+                problems.push(Problem::parse(
+                    span,
+                    format!(
+                        "{msg} in \"{}\" directive; nginx would refuse the configuration",
+                        d.name
+                    ),
+                ));
+            }
         }
         if let Some(children) = &d.block {
-            validate(
-                children,
-                in_upstream || d.name == "upstream",
-                depth + 1,
-                problems,
-            );
+            let inner = match d.name.as_str() {
+                "upstream" => Where::Upstream,
+                "if" | "limit_except" => Where::Restricted,
+                _ if at == Where::Upstream => Where::Upstream,
+                _ => Where::Http,
+            };
+            validate(children, inner, depth + 1, problems);
         }
     }
 }
 
-fn upstream(d: &Directive, items: &[Directive], problems: &mut Vec<Problem>) -> Upstream {
+fn upstream(
+    d: &Directive,
+    items: &[Directive],
+    version: NginxVersion,
+    problems: &mut Vec<Problem>,
+) -> Upstream {
     let name = d.args.first().map_or_else(
         || Spanned::new(String::new(), d.name_span),
         |a| Spanned::new(a.value.clone(), a.span),
     );
     let mut servers = Vec::new();
     let mut settings = BTreeMap::new();
-    for c in items {
+    for c in items.iter().filter(|c| !c.is_comment()) {
         if c.name == "server" {
             if let Some(s) = upstream_server(c, problems) {
                 servers.push(s);
             }
             continue;
         }
-        if let Some((key, kind)) = UPSTREAM_KEYS.iter().find(|(n, _)| *n == c.name)
+        if let Some((key, kind, _)) = UPSTREAM_KEYS.iter().find(|(n, _, _)| *n == c.name)
             && !settings.contains_key(key)
         {
             let value = read_value(c, *kind).unwrap_or_else(Value::Unknown);
             settings.insert(*key, Setting::new(value, Origin::File { span: c.span }));
+            if *key == "keepalive" {
+                let local = c.args.get(1).is_some_and(|a| a.value == "local");
+                settings.insert(
+                    "keepalive_local",
+                    Setting::new(Value::Bool(local), Origin::File { span: c.span }),
+                );
+            }
         }
+    }
+    for (key, _, default) in UPSTREAM_KEYS {
+        if !settings.contains_key(key) {
+            settings.insert(*key, default_setting(*default, version, d.span));
+        }
+    }
+    if !settings.contains_key("keepalive_local") {
+        settings.insert(
+            "keepalive_local",
+            default_setting(
+                DefaultValue::Versioned(&UPSTREAM_KEEPALIVE_LOCAL_DEFAULT),
+                version,
+                d.span,
+            ),
+        );
     }
     Upstream {
         name,
         span: d.span,
         servers,
         settings,
+        implicit: false,
     }
+}
+
+/// nginx's defaults for a server's parameters (`ngx_http_upstream_server`).
+fn server_defaults(anchor: Span) -> BTreeMap<&'static str, Setting> {
+    let default = |v: Value| {
+        Setting::new(
+            v,
+            Origin::Default {
+                tool: "nginx",
+                versions: ALL_VERSIONS,
+                anchor: Some(anchor),
+            },
+        )
+    };
+    BTreeMap::from([
+        ("weight", default(Value::Int(1))),
+        ("max_fails", default(Value::Int(1))),
+        (
+            "fail_timeout",
+            default(Value::Duration(Millis::from_secs(10))),
+        ),
+        ("max_conns", default(Value::Int(0))),
+        ("backup", default(Value::Bool(false))),
+        ("down", default(Value::Bool(false))),
+        ("resolve", default(Value::Bool(false))),
+    ])
 }
 
 /// Parses `server ADDRESS [params]` (`ngx_http_upstream_server`, `ngx_parse_url`).
@@ -671,22 +1325,41 @@ fn upstream_server(d: &Directive, problems: &mut Vec<Problem>) -> Option<Upstrea
         (address.value.clone(), None, None)
     });
     let mut params = Vec::new();
+    let mut settings = server_defaults(d.span);
     for a in d.args.iter().skip(1) {
         let (k, v) = a.value.split_once('=').unwrap_or((a.value.as_str(), ""));
-        let bad = match k {
-            _ if v.contains('$') => None,
-            "fail_timeout" => parse_time(v, TimeKind::Sec).err(),
-            "max_fails" | "weight" | "max_conns" => parse_int(v).err(),
+        let parsed: Option<(&'static str, Result<Value, String>)> = match k {
+            "fail_timeout" => Some((
+                "fail_timeout",
+                parse_time(v, TimeKind::Sec).map(Value::Duration),
+            )),
+            "max_fails" => Some(("max_fails", parse_int(v).map(Value::Int))),
+            "weight" => Some(("weight", parse_int(v).map(Value::Int))),
+            "max_conns" => Some(("max_conns", parse_int(v).map(Value::Int))),
+            "backup" => Some(("backup", Ok(Value::Bool(true)))),
+            "down" => Some(("down", Ok(Value::Bool(true)))),
+            "resolve" => Some(("resolve", Ok(Value::Bool(true)))),
             _ => None,
         };
-        if let Some(why) = bad {
-            problems.push(Problem::parse(
-                a.span,
-                format!(
-                    "invalid parameter \"{}\" ({why}); nginx would refuse the configuration",
+        if let Some((key, result)) = parsed {
+            let value = match result {
+                _ if v.contains('$') => Value::Unknown(format!(
+                    "template placeholder \"{}\" (filled in before nginx reads the file)",
                     a.value
-                ),
-            ));
+                )),
+                Ok(v) => v,
+                Err(why) => {
+                    problems.push(Problem::parse(
+                        a.span,
+                        format!(
+                            "invalid parameter \"{}\" ({why}); nginx would refuse the configuration",
+                            a.value
+                        ),
+                    ));
+                    Value::Unknown(format!("invalid parameter \"{}\": {why}", a.value))
+                }
+            };
+            settings.insert(key, Setting::new(value, Origin::File { span: a.span }));
         }
         params.push((k.to_owned(), v.to_owned()));
     }
@@ -697,6 +1370,7 @@ fn upstream_server(d: &Directive, problems: &mut Vec<Problem>) -> Option<Upstrea
         unix_path,
         params,
         span: d.span,
+        settings,
     })
 }
 
@@ -750,6 +1424,12 @@ mod tests {
         let f = super::super::parse(FileId(0), text);
         assert!(f.problems.is_empty(), "{:?}", f.problems);
         extract(&f)
+    }
+
+    fn facts_for(text: &str, version: NginxVersion) -> NginxFacts {
+        let f = super::super::parse(FileId(0), text);
+        assert!(f.problems.is_empty(), "{:?}", f.problems);
+        extract_with(&f, &ExtractOptions { version })
     }
 
     fn dur(s: u64) -> Value {
@@ -806,6 +1486,20 @@ mod tests {
             r.settings["next_upstream_timeout"].value,
             Value::Duration(Millis(0))
         );
+        assert_eq!(
+            r.settings["http_version"].value,
+            Value::OneOf(vec![Value::Str("1.0".into()), Value::Str("1.1".into())])
+        );
+        assert!(matches!(
+            r.settings["http_version"].origin,
+            Origin::Default {
+                versions: "all versions before and after 1.29.7",
+                ..
+            }
+        ));
+        assert_eq!(r.settings["buffering"].value, Value::Bool(true));
+        let old = facts_for(text, NginxVersion::Known(1, 27, 3));
+        let r = &old.routes[0];
         assert_eq!(r.settings["http_version"].value, Value::Str("1.0".into()));
         assert!(matches!(
             r.settings["http_version"].origin,
@@ -814,7 +1508,21 @@ mod tests {
                 ..
             }
         ));
-        assert_eq!(r.settings["buffering"].value, Value::Bool(true));
+        assert_eq!(
+            r.settings["connection_header"].value,
+            Value::Str("close".into())
+        );
+        let new = facts_for(text, NginxVersion::Known(1, 30, 0));
+        let r = &new.routes[0];
+        assert_eq!(r.settings["http_version"].value, Value::Str("1.1".into()));
+        assert_eq!(r.settings["connection_header"].value, Value::Unset);
+        assert!(matches!(
+            r.settings["connection_header"].origin,
+            Origin::Default {
+                versions: ">= 1.29.7",
+                ..
+            }
+        ));
     }
 
     #[test]
@@ -833,13 +1541,21 @@ mod tests {
             b.settings["read_timeout"].origin,
             Origin::Inherited { .. }
         ));
+        // nginx refuses proxy_read_timeout inside `if` (nginx -t: "directive
+        // is not allowed here"): a problem, and the location's value applies.
         let c = by_target["http://c"];
         assert_eq!(c.location.as_ref().map(|l| l.value.as_str()), Some("/a"));
-        assert_eq!(c.settings["read_timeout"].value, dur(40));
+        assert_eq!(c.settings["read_timeout"].value, dur(20));
         assert!(matches!(
             c.settings["read_timeout"].origin,
-            Origin::File { .. }
+            Origin::Inherited { .. }
         ));
+        assert_eq!(f.problems.len(), 1, "{:?}", f.problems);
+        assert!(f.problems[0].message.contains("not allowed here"));
+        assert_eq!(
+            f.problems[0].span.map(|s| &text[s.range()]),
+            Some("proxy_read_timeout")
+        );
         let e = by_target["http://e"];
         assert_eq!(e.location.as_ref().map(|l| l.value.as_str()), Some("/a"));
         assert!(matches!(
@@ -898,11 +1614,29 @@ mod tests {
         );
         assert_eq!(u.servers[1].params, [("backup".to_owned(), String::new())]);
         assert_eq!(u.settings["keepalive"].value, Value::Int(16));
+        assert_eq!(u.settings["keepalive_local"].value, Value::Bool(false));
         assert_eq!(u.settings["keepalive_timeout"].value, dur(5));
-        assert!(!u.settings.contains_key("keepalive_requests"));
+        assert_eq!(
+            u.settings["keepalive_requests"].value,
+            Value::OneOf(vec![Value::Int(100), Value::Int(1000)])
+        );
+        assert!(u.settings["keepalive_requests"].origin.is_default());
+        assert_eq!(u.servers[0].settings["max_fails"].value, Value::Int(3));
+        assert_eq!(u.servers[0].settings["fail_timeout"].value, dur(10));
+        assert!(matches!(
+            u.servers[0].settings["fail_timeout"].origin,
+            Origin::File { .. }
+        ));
+        assert_eq!(u.servers[1].settings["backup"].value, Value::Bool(true));
+        assert_eq!(u.servers[1].settings["max_fails"].value, Value::Int(1));
+        assert!(u.servers[1].settings["max_fails"].origin.is_default());
+        assert_eq!(u.servers[2].settings["resolve"].value, Value::Bool(true));
+        assert_eq!(u.servers[2].settings["weight"].value, Value::Int(2));
+        assert!(!u.implicit);
         let r = &f.routes[0];
         assert_eq!(r.pass.family, PassFamily::Grpc);
         assert_eq!(r.settings["read_timeout"].value, dur(5400));
+        assert_eq!(r.upstream.as_deref(), Some("app"));
     }
 
     #[test]
@@ -987,5 +1721,184 @@ mod tests {
             "stream { server { listen 12345; proxy_pass backend; } }\nmap $a $b { proxy_pass 1; }\n",
         );
         assert!(f.routes.is_empty());
+    }
+
+    #[test]
+    fn upstream_keepalive_defaults_follow_the_version() {
+        let text = "upstream app { server web:8000; }\nlocation / { proxy_pass http://app; }\nlocation /b { proxy_pass http://web:8000/x; }\nlocation /c { proxy_pass http://WEB:8000; }\n";
+        let old = facts_for(text, NginxVersion::Known(1, 29, 6));
+        let new = facts_for(text, NginxVersion::Known(1, 29, 7));
+        let unknown = facts_for(text, NginxVersion::Unknown);
+        let series = facts_for(text, NginxVersion::Series(1, 29));
+        assert_eq!(old.upstreams[0].settings["keepalive"].value, Value::Int(0));
+        assert_eq!(new.upstreams[0].settings["keepalive"].value, Value::Int(32));
+        assert_eq!(
+            new.upstreams[0].settings["keepalive_local"].value,
+            Value::Bool(true)
+        );
+        assert_eq!(
+            unknown.upstreams[0].settings["keepalive"].value,
+            Value::OneOf(vec![Value::Int(0), Value::Int(32)])
+        );
+        assert_eq!(
+            series.upstreams[0].settings["keepalive"].value,
+            unknown.upstreams[0].settings["keepalive"].value
+        );
+        assert_eq!(
+            new.upstreams[0].settings["keepalive_requests"].value,
+            Value::Int(1000)
+        );
+        assert_eq!(
+            new.upstreams[0].settings["keepalive_timeout"].value,
+            dur(60)
+        );
+        assert_eq!(new.upstreams[0].settings["keepalive_time"].value, dur(3600));
+        // The implicit upstream of `http://web:8000` never caches connections;
+        // the host is case-insensitive, so /c shares it.
+        for f in [&old, &new, &unknown] {
+            assert_eq!(f.upstreams.len(), 2);
+            let implicit = &f.upstreams[1];
+            assert!(implicit.implicit);
+            assert_eq!(implicit.name.value, "web:8000");
+            assert_eq!(implicit.settings["keepalive"].value, Value::Int(0));
+            assert_eq!(implicit.servers[0].port, Some(8000));
+            let names: Vec<_> = f.routes.iter().map(|r| r.upstream.as_deref()).collect();
+            assert_eq!(names, [Some("app"), Some("web:8000"), Some("web:8000")]);
+        }
+    }
+
+    #[test]
+    fn pass_targets_and_their_upstreams() {
+        let text = "upstream app { server a:1; }\nlocation /1 { proxy_pass http://app:8000; }\nlocation /2 { proxy_pass https://api.example.com; }\nlocation /3 { proxy_pass http://unix:/run/a.sock:/x; }\nlocation /4 { proxy_pass http://$backend; }\nlocation /5 { uwsgi_pass unix:/run/u.sock; }\nlocation /6 { fastcgi_pass php:9000; }\nlocation /7 { grpc_pass grpcs://g; }\nlocation /8 { uwsgi_pass uwsgi://app; }\nlocation /9 { proxy_pass app:80; }\n";
+        let f = super::super::parse(FileId(0), text);
+        let facts = extract(&f);
+        let names: Vec<_> = facts.routes.iter().map(|r| r.upstream.clone()).collect();
+        assert_eq!(
+            names,
+            [
+                Some("app".to_owned()),
+                Some("api.example.com:443".to_owned()),
+                Some("unix:/run/a.sock".to_owned()),
+                None,
+                Some("unix:/run/u.sock".to_owned()),
+                Some("php:9000".to_owned()),
+                Some("g:443".to_owned()),
+                Some("app".to_owned()),
+                None,
+            ]
+        );
+        let msgs: Vec<_> = facts.problems.iter().map(|p| p.message.as_str()).collect();
+        assert_eq!(msgs.len(), 2, "{msgs:?}");
+        assert!(msgs[0].starts_with("upstream \"app\" may not have port 8000"));
+        assert!(msgs[1].starts_with("invalid URL prefix in \"app:80\""));
+    }
+
+    #[test]
+    fn array_directives_are_inherited_only_by_levels_without_any() {
+        let text = "http {\n  proxy_set_header Connection \"\";\n  proxy_set_header Host $host;\n  server {\n    location /a { proxy_pass http://a; }\n    location /b {\n      proxy_set_header X-Foo bar;\n      proxy_pass http://b;\n    }\n    location /c {\n      proxy_set_header connection upgrade;\n      location /c/d { proxy_pass http://d; }\n    }\n  }\n}\n";
+        let f = facts_for(text, NginxVersion::Known(1, 28, 0));
+        let a = &f.routes[0];
+        assert_eq!(a.settings["connection_header"].value, Value::Unset);
+        assert_eq!(
+            span_text(text, &a.settings["connection_header"].origin),
+            "proxy_set_header Connection \"\""
+        );
+        assert!(matches!(
+            a.settings["connection_header"].origin,
+            Origin::Inherited { .. }
+        ));
+        assert!(a.shadowed_set_headers.is_empty());
+        let b = &f.routes[1];
+        assert_eq!(
+            b.settings["connection_header"].value,
+            Value::Str("close".into())
+        );
+        assert_eq!(
+            span_text(text, &b.settings["connection_header"].origin),
+            "proxy_set_header X-Foo bar"
+        );
+        let hidden: Vec<_> = b
+            .shadowed_set_headers
+            .iter()
+            .map(|s| &text[s.range()])
+            .collect();
+        assert_eq!(
+            hidden,
+            [
+                "proxy_set_header Connection \"\"",
+                "proxy_set_header Host $host"
+            ]
+        );
+        let d = &f.routes[2];
+        assert_eq!(
+            d.settings["connection_header"].value,
+            Value::Str("upgrade".into())
+        );
+        let newer = facts_for(text, NginxVersion::Known(1, 29, 7));
+        assert_eq!(
+            newer.routes[1].settings["connection_header"].value,
+            Value::Unset
+        );
+    }
+
+    #[test]
+    fn connection_from_a_map_variable() {
+        let text = "map $http_upgrade $connection_upgrade {\n  default upgrade;\n  '' close;\n}\nmap $x $keep { default ''; }\nlocation / {\n  proxy_set_header Connection $connection_upgrade;\n  proxy_pass http://a;\n}\nlocation /k {\n  proxy_set_header Connection $keep;\n  proxy_pass http://a;\n}\nlocation /h {\n  proxy_set_header Connection $http_connection;\n  proxy_pass http://a;\n}\n";
+        let f = facts(text);
+        assert_eq!(
+            f.routes[0].settings["connection_header"].value,
+            Value::OneOf(vec![
+                Value::Str("upgrade".into()),
+                Value::Str("close".into())
+            ])
+        );
+        assert_eq!(
+            f.routes[1].settings["connection_header"].value,
+            Value::Unset
+        );
+        assert!(f.routes[2].settings["connection_header"].value.is_unknown());
+    }
+
+    #[test]
+    fn duplicates_and_directives_nginx_refuses_in_if() {
+        let text = "location / {\n  proxy_read_timeout 5s;\n  proxy_read_timeout 6s;\n  if ($a) { proxy_set_header X 1; keepalive_timeout 5; return 200; }\n  limit_except GET { proxy_send_timeout 1s; }\n  proxy_pass http://a;\n}\nupstream u { server a; keepalive 2 local; keepalive 3; keepalive_timeout 1s; }\n";
+        let f = facts(text);
+        let msgs: Vec<_> = f
+            .problems
+            .iter()
+            .map(|p| {
+                format!(
+                    "{} @ {}",
+                    p.message,
+                    p.span.map_or("", |s| &text[s.range()])
+                )
+            })
+            .collect();
+        assert_eq!(msgs.len(), 5, "{msgs:#?}");
+        assert!(msgs[0].contains("\"proxy_read_timeout\" directive is duplicate"));
+        assert!(msgs[1].contains("\"proxy_set_header\" directive is not allowed here"));
+        assert!(msgs[2].contains("\"keepalive_timeout\" directive is not allowed here"));
+        assert!(msgs[3].contains("\"proxy_send_timeout\" directive is not allowed here"));
+        assert!(msgs[4].contains("\"keepalive\" directive is duplicate"));
+        assert_eq!(f.routes[0].settings["read_timeout"].value, dur(5));
+        assert_eq!(f.upstreams[0].settings["keepalive"].value, Value::Int(2));
+        assert_eq!(
+            f.upstreams[0].settings["keepalive_local"].value,
+            Value::Bool(true)
+        );
+    }
+
+    #[test]
+    fn main_context_settings_are_refused_not_inherited() {
+        let text = "proxy_read_timeout 5s;\nevents {}\nhttp {\n  server { location / { proxy_pass http://a; } }\n}\n";
+        let f = facts(text);
+        assert_eq!(f.problems.len(), 1, "{:?}", f.problems);
+        assert!(
+            f.problems[0]
+                .message
+                .contains("only inside http, server or location")
+        );
+        assert_eq!(f.routes[0].settings["read_timeout"].value, dur(60));
+        assert!(f.routes[0].settings["read_timeout"].origin.is_default());
     }
 }
