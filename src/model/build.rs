@@ -25,7 +25,7 @@ use crate::value::{Millis, Setting, Value};
 const COMPOSE_STOP_GRACE_SECS: u64 = 10;
 
 enum Parsed {
-    Nginx(nginx::routes::NginxFacts),
+    Nginx(nginx::NginxFile),
     Compose(compose::ComposeFile),
     Dockerfile(dockerfile::Dockerfile),
     Procfile(Vec<procfile::ProcfileEntry>, Vec<Problem>),
@@ -61,9 +61,10 @@ pub fn build(inv: &Inventory, map: &mut SourceMap) -> Model {
     let mut confs: HashMap<String, gunicorn::PyConf> = HashMap::new();
     let mut composes = Vec::new();
     let mut procfiles = Vec::new();
+    let mut nginx_files = Vec::new();
     for (file, _kind, p) in parsed {
         match p {
-            Parsed::Nginx(facts) => add_nginx(&mut model, shared, file, facts),
+            Parsed::Nginx(parsed) => nginx_files.push((file, parsed)),
             Parsed::Compose(c) => composes.push((file, c)),
             Parsed::Dockerfile(d) => {
                 model.problems.extend(d.problems.iter().cloned());
@@ -86,6 +87,7 @@ pub fn build(inv: &Inventory, map: &mut SourceMap) -> Model {
         confs,
         model,
     };
+    assembler.add_nginx_configs(nginx_files, &composes, &dockerfiles);
     for (file, c) in composes {
         assembler.model.problems.extend(c.problems.iter().cloned());
         let dir = parent_dir(&assembler.map.get(file).path);
@@ -124,14 +126,7 @@ fn parse_one(map: &SourceMap, file: FileId, kind: FileKind) -> Parsed {
     let src = map.get(file);
     let text: &str = &src.text;
     match kind {
-        FileKind::Nginx => {
-            let parsed = nginx::parse(file, text);
-            let mut facts = nginx::routes::extract(&parsed);
-            let mut problems = parsed.problems;
-            problems.append(&mut facts.problems);
-            facts.problems = problems;
-            Parsed::Nginx(facts)
-        }
+        FileKind::Nginx => Parsed::Nginx(nginx::parse(file, text)),
         FileKind::Compose => {
             let dir = parent_dir(&src.path);
             let env_path = join_rel(&dir, ".env");
@@ -156,10 +151,7 @@ fn parse_one(map: &SourceMap, file: FileId, kind: FileKind) -> Parsed {
     }
 }
 
-fn add_nginx(model: &mut Model, map: &SourceMap, file: FileId, facts: nginx::routes::NginxFacts) {
-    model
-        .problems
-        .extend(first_syntax_error_only(facts.problems));
+fn add_nginx(model: &mut Model, facts: nginx::routes::NginxFacts) {
     for route in facts.routes {
         let mut name = String::new();
         if let Some(sn) = route.server_names.first() {
@@ -172,10 +164,9 @@ fn add_nginx(model: &mut Model, map: &SourceMap, file: FileId, facts: nginx::rou
         if let Some(loc) = &route.location {
             name.push_str(&format!(", location {}", loc.value));
         }
-        let _ = map;
         model.proxies.push(Proxy {
             tool: "nginx",
-            file,
+            file: route.pass.directive_span.file,
             name,
             family: route.pass.family.prefix(),
             target: Spanned::new(route.pass.target.value.clone(), route.pass.target.span),
@@ -185,7 +176,7 @@ fn add_nginx(model: &mut Model, map: &SourceMap, file: FileId, facts: nginx::rou
     }
     for up in facts.upstreams {
         model.upstreams.push(Upstream {
-            file,
+            file: up.name.span.file,
             name: up.name,
             servers: up
                 .servers
@@ -202,6 +193,52 @@ fn add_nginx(model: &mut Model, map: &SourceMap, file: FileId, facts: nginx::rou
     }
 }
 
+/// Serves include lookups from the scanned roots only (through the inventory).
+struct RepoLoader<'a> {
+    inv: &'a Inventory,
+    map: std::cell::RefCell<&'a mut SourceMap>,
+}
+
+impl nginx::IncludeLoader for RepoLoader<'_> {
+    fn glob(&self, pattern: &str) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .inv
+            .all_paths
+            .iter()
+            .filter(|p| nginx::glob_matches(pattern, p))
+            .cloned()
+            .collect();
+        out.sort();
+        out
+    }
+
+    fn load(&self, path: &str) -> Option<nginx::LoadedFile> {
+        let mut map = self.map.borrow_mut();
+        let id = self.inv.load_extra(&mut map, path)?;
+        let f = map.get(id);
+        Some(nginx::LoadedFile {
+            file: id,
+            path: f.path.clone(),
+            text: f.text.clone(),
+        })
+    }
+}
+
+/// An nginx container of a deployment: its version and which repo paths it mounts where.
+struct NginxContainer {
+    version: nginx::NginxVersion,
+    /// (container path, repo path), from bind mounts and `COPY`.
+    mounts: Vec<(String, String)>,
+}
+
+impl NginxContainer {
+    fn mounts_path(&self, repo_path: &str) -> bool {
+        self.mounts
+            .iter()
+            .any(|(_, r)| repo_path == r || r.is_empty() || repo_path.starts_with(&format!("{r}/")))
+    }
+}
+
 struct Assembler<'a> {
     inv: &'a Inventory,
     map: &'a mut SourceMap,
@@ -213,6 +250,79 @@ struct Assembler<'a> {
 type Env = BTreeMap<String, (String, Span)>;
 
 impl Assembler<'_> {
+    /// Reads every nginx configuration: main files (`http {}`/`events {}`) with
+    /// their includes resolved, and fragments no main file includes as if
+    /// included into `http {}`. Defaults follow the version of the nginx image
+    /// that mounts the file, when a deployment says so.
+    fn add_nginx_configs(
+        &mut self,
+        files: Vec<(FileId, nginx::NginxFile)>,
+        composes: &[(FileId, compose::ComposeFile)],
+        dockerfiles: &HashMap<String, dockerfile::Dockerfile>,
+    ) {
+        let containers = nginx_containers(self.map, composes, dockerfiles);
+        let version_of = |path: &str| -> nginx::NginxVersion {
+            containers
+                .iter()
+                .find(|c| c.mounts_path(path))
+                .map_or(nginx::NginxVersion::Unknown, |c| c.version)
+        };
+        let mut covered = std::collections::HashSet::new();
+        let mut problems = Vec::new();
+        let mut facts = Vec::new();
+        for (file, parsed) in &files {
+            if !nginx::is_main_config(parsed) {
+                continue;
+            }
+            let path = self.map.get(*file).path.clone();
+            let dir = parent_dir(&path);
+            let prefix_map: Vec<(String, String)> = containers
+                .iter()
+                .find(|c| c.mounts_path(&path))
+                .map(|c| c.mounts.clone())
+                .unwrap_or_else(|| vec![("/etc/nginx".to_owned(), dir.clone())]);
+            let main = nginx::LoadedFile {
+                file: *file,
+                path: path.clone(),
+                text: self.map.get(*file).text.clone(),
+            };
+            let loader = RepoLoader {
+                inv: self.inv,
+                map: std::cell::RefCell::new(&mut *self.map),
+            };
+            let config = nginx::load_config(&main, &loader, &prefix_map);
+            covered.extend(config.files.iter().map(|(p, _)| p.clone()));
+            let options = nginx::ExtractOptions {
+                version: version_of(&path),
+            };
+            problems.extend(config.problems.iter().cloned());
+            facts.push(nginx::extract_config(&config, &options));
+        }
+        for (file, parsed) in &files {
+            let path = self.map.get(*file).path.clone();
+            if covered.contains(&path) {
+                continue;
+            }
+            problems.extend(parsed.problems.iter().cloned());
+            let options = nginx::ExtractOptions {
+                version: version_of(&path),
+            };
+            facts.push(nginx::extract_with(parsed, &options));
+        }
+        for mut f in facts {
+            problems.append(&mut f.problems);
+            add_nginx(&mut self.model, f);
+        }
+        // One syntax error per file, as nginx reports it.
+        let mut by_file: BTreeMap<FileId, Vec<Problem>> = BTreeMap::new();
+        for p in problems {
+            by_file.entry(p.file).or_default().push(p);
+        }
+        for (_, ps) in by_file {
+            self.model.problems.extend(first_syntax_error_only(ps));
+        }
+    }
+
     fn add_compose_service(
         &mut self,
         file: FileId,
@@ -565,6 +675,62 @@ fn first_syntax_error_only(mut problems: Vec<Problem>) -> Vec<Problem> {
             ));
         }
         out.push(p);
+    }
+    out
+}
+
+/// nginx containers of the deployments: services whose image (or built
+/// Dockerfile's base image) is nginx, with their mounts.
+fn nginx_containers(
+    map: &SourceMap,
+    composes: &[(FileId, compose::ComposeFile)],
+    dockerfiles: &HashMap<String, dockerfile::Dockerfile>,
+) -> Vec<NginxContainer> {
+    let mut out = Vec::new();
+    for (file, c) in composes {
+        let dir = parent_dir(&map.get(*file).path);
+        for s in &c.services {
+            let built = s.build.as_ref().and_then(|b| {
+                let context = normalize_rel(&join_rel(&dir, &b.context.value));
+                let df = b
+                    .dockerfile
+                    .as_ref()
+                    .map_or_else(|| "Dockerfile".to_owned(), |d| d.value.clone());
+                dockerfiles
+                    .get(&normalize_rel(&join_rel(&context, &df)))
+                    .and_then(|d| d.stages.last())
+                    .map(|stage| (context, stage))
+            });
+            let version = match (&s.image, &built) {
+                (Some(image), _) if nginx::nginx_image(&image.value).is_some() => {
+                    nginx::version_from_image(&image.value)
+                }
+                (_, Some((_, stage))) if nginx::nginx_image(&stage.from.value).is_some() => {
+                    nginx::version_from_image(&stage.from.value)
+                }
+                _ => continue,
+            };
+            let mut mounts = Vec::new();
+            if let Some((context, stage)) = &built {
+                for copy in stage.copies.iter().filter(|c| c.from.is_none()) {
+                    for src in &copy.sources {
+                        mounts.push((
+                            copy.dest.value.clone(),
+                            normalize_rel(&join_rel(context, &src.value)),
+                        ));
+                    }
+                }
+            }
+            for v in &s.volumes {
+                if let Some(src) = v.source.as_ref().filter(|src| src.value.starts_with('.')) {
+                    mounts.push((
+                        v.target.value.clone(),
+                        normalize_rel(&join_rel(&dir, &src.value)),
+                    ));
+                }
+            }
+            out.push(NginxContainer { version, mounts });
+        }
     }
     out
 }
