@@ -3,3 +3,4 @@
 
 pub mod gunicorn;
 pub mod shell;
+pub mod uwsgi;
