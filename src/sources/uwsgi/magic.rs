@@ -126,14 +126,16 @@ impl MagicTable {
     /// `config_magic_table_fill`: the per-file variables for a file loaded by
     /// `filename` (as named, `:section` suffix included).
     pub fn fill(&mut self, filename: &str) {
-        set(&mut self.vals, b'o', Magic::Known(filename.to_string()));
-        if has_scheme(filename) || filename == "-" {
-            return;
-        }
         let (path, section) = match filename.rfind(':') {
             Some(i) => (&filename[..i], Some(&filename[i + 1..])),
             None => (filename, None),
         };
+        // `%o` shares the name's buffer, which every reader cuts at the
+        // section's `:` before the text is substituted.
+        set(&mut self.vals, b'o', Magic::Known(path.to_string()));
+        if has_scheme(filename) || filename == "-" {
+            return;
+        }
         if !(section.is_some() && path.is_empty()) {
             self.fill_path(path);
         }
@@ -481,7 +483,7 @@ mod tests {
         let s = sub("%p|%d|%s|%n|%e|%c|%x|%o|%0|%2|%D", &t);
         assert_eq!(
             s.text(0..s.bytes.len()),
-            "/srv/app/conf/uwsgi.ini|/srv/app/conf/|uwsgi.ini|uwsgi|ini|conf|prod|/srv/app/conf/uwsgi.ini:prod|srv|conf|/srv/app/conf/"
+            "/srv/app/conf/uwsgi.ini|/srv/app/conf/|uwsgi.ini|uwsgi|ini|conf|prod|/srv/app/conf/uwsgi.ini|srv|conf|/srv/app/conf/"
         );
     }
 
