@@ -81,7 +81,10 @@ fn run(case: &Case) -> ResolvedUwsgi {
         .into_iter()
         .filter_map(|(pos, l)| {
             let (k, v) = l.split_once('=')?;
-            Some((k.to_string(), (v.to_string(), Span::new(FileId(1), pos, pos + l.len()))))
+            Some((
+                k.to_string(),
+                (v.to_string(), Span::new(FileId(1), pos, pos + l.len())),
+            ))
         })
         .collect();
     let ids: RefCell<HashMap<String, FileId>> = RefCell::new(HashMap::new());
@@ -130,8 +133,13 @@ fn compare_recorded(case: &Case, r: &ResolvedUwsgi) -> Vec<String> {
     };
     let rc = recorded["rc"].as_i64().unwrap_or(-1);
     let fatal = fatal(r);
-    if (rc != 0) != !fatal.is_empty() {
-        errors.push(format!("{}: uWSGI rc {rc}, parity fatal problems {fatal:?}", case.name));
+    let uwsgi_refused = rc != 0;
+    let parity_refuses = !fatal.is_empty();
+    if uwsgi_refused != parity_refuses {
+        errors.push(format!(
+            "{}: uWSGI rc {rc}, parity fatal problems {fatal:?}",
+            case.name
+        ));
     }
     if rc != 0 {
         return errors;
@@ -160,7 +168,10 @@ fn compare_recorded(case: &Case, r: &ResolvedUwsgi) -> Vec<String> {
             let got = got.and_then(|o| o.value.clone());
             let want = want.as_str().map(str::to_string);
             if got != want {
-                errors.push(format!("{}: --get {key}: parity {got:?}, uWSGI {want:?}", case.name));
+                errors.push(format!(
+                    "{}: --get {key}: parity {got:?}, uWSGI {want:?}",
+                    case.name
+                ));
             }
         }
     }
@@ -204,15 +215,30 @@ fn compare_expected(case: &Case, r: &ResolvedUwsgi) -> Vec<String> {
                 .get(name)
                 .map_or("<missing>".into(), |s| s.origin.kind().to_string()),
             _ => match lhs {
-                "placeholders" => r.placeholders.iter().map(|p| p.value.clone()).collect::<Vec<_>>().join(" "),
+                "placeholders" => r
+                    .placeholders
+                    .iter()
+                    .map(|p| p.value.clone())
+                    .collect::<Vec<_>>()
+                    .join(" "),
                 "near-misses" => r
                     .near_misses
                     .iter()
                     .map(|(p, o)| format!("{}->{o}", p.value))
                     .collect::<Vec<_>>()
                     .join(" "),
-                "immediate-env" => r.immediate_env.iter().map(|p| p.value.clone()).collect::<Vec<_>>().join(" "),
-                "unresolved" => r.unresolved.iter().map(|p| p.value.clone()).collect::<Vec<_>>().join(" "),
+                "immediate-env" => r
+                    .immediate_env
+                    .iter()
+                    .map(|p| p.value.clone())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                "unresolved" => r
+                    .unresolved
+                    .iter()
+                    .map(|p| p.value.clone())
+                    .collect::<Vec<_>>()
+                    .join(" "),
                 "protocols" => r
                     .protocols
                     .iter()
@@ -233,7 +259,10 @@ fn compare_expected(case: &Case, r: &ResolvedUwsgi) -> Vec<String> {
             words(&got) == words(rhs)
         };
         if !matches {
-            errors.push(format!("{}: {lhs}: parity {got:?}, expected {rhs:?}", case.name));
+            errors.push(format!(
+                "{}: {lhs}: parity {got:?}, expected {rhs:?}",
+                case.name
+            ));
         }
     }
     errors
@@ -258,8 +287,16 @@ fn every_case_matches_uwsgi() {
             })
             .unwrap_or(false);
         // Every case is recorded unless uWSGI would run a command for it.
-        assert!(has_recording || mentions_exec, "{}: no recording", case.name);
-        assert!(case.dir.join("expect").is_file(), "{}: no expect file", case.name);
+        assert!(
+            has_recording || mentions_exec,
+            "{}: no recording",
+            case.name
+        );
+        assert!(
+            case.dir.join("expect").is_file(),
+            "{}: no expect file",
+            case.name
+        );
         if has_recording {
             recorded += 1;
         }
@@ -267,5 +304,10 @@ fn every_case_matches_uwsgi() {
         errors.extend(compare_expected(case, &r));
     }
     assert!(recorded >= 15, "only {recorded} recorded cases");
-    assert!(errors.is_empty(), "{} mismatches:\n{}", errors.len(), errors.join("\n"));
+    assert!(
+        errors.is_empty(),
+        "{} mismatches:\n{}",
+        errors.len(),
+        errors.join("\n")
+    );
 }

@@ -103,7 +103,10 @@ pub(super) fn parse(args: &[Word]) -> CliParse {
             while let Some(&c) = bytes.get(j) {
                 j += 1;
                 let Some(def) = options::by_short(c).filter(|_| c != b':') else {
-                    let shown = text.get(j - 1..).and_then(|s| s.chars().next()).unwrap_or('?');
+                    let shown = text
+                        .get(j - 1..)
+                        .and_then(|s| s.chars().next())
+                        .unwrap_or('?');
                     out.error = Some((word.span, format!("invalid option -- '{shown}'")));
                     return out;
                 };
@@ -173,13 +176,20 @@ mod tests {
     fn flat(p: &CliParse) -> Vec<(String, Option<String>)> {
         p.options
             .iter()
-            .map(|o| (o.def.name.to_string(), o.value.as_ref().map(|w| w.text.clone())))
+            .map(|o| {
+                (
+                    o.def.name.to_string(),
+                    o.value.as_ref().map(|w| w.text.clone()),
+                )
+            })
             .collect()
     }
 
     #[test]
     fn long_short_and_clustered_options() {
-        let p = parse(&words("--ini app.ini --harakiri=30 -p 4 -Mt5 --http :8000 --http-keepalive --http-keepalive=7 -z8"));
+        let p = parse(&words(
+            "--ini app.ini --harakiri=30 -p 4 -Mt5 --http :8000 --http-keepalive --http-keepalive=7 -z8",
+        ));
         assert!(p.error.is_none());
         assert_eq!(
             flat(&p),
@@ -219,7 +229,14 @@ mod tests {
 
     #[test]
     fn errors_stop_parsing() {
-        for bad in ["--harak 3", "--nope", "--master=1", "--harakiri", "-Q", "-t"] {
+        for bad in [
+            "--harak 3",
+            "--nope",
+            "--master=1",
+            "--harakiri",
+            "-Q",
+            "-t",
+        ] {
             let p = parse(&words(bad));
             assert!(p.error.is_some(), "{bad}");
         }

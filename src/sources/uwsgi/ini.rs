@@ -71,6 +71,7 @@ pub(super) fn read(bytes: &[u8], section: &str) -> RawRead {
                     None => (start..end, end..end),
                 };
                 out.entries.push(RawEntry {
+                    generated: false,
                     key: text(bytes, key_range.clone()),
                     value: text(bytes, value_range.clone()),
                     range: start..end,

@@ -207,7 +207,8 @@ impl Parser<'_> {
                             let hi = self.hex4()?;
                             let code = if (0xD800..0xDC00).contains(&hi) {
                                 if self.b.get(self.i..self.i + 2) != Some(b"\\u") {
-                                    return self.err("invalid Unicode escape (lone high surrogate)");
+                                    return self
+                                        .err("invalid Unicode escape (lone high surrogate)");
                                 }
                                 self.i += 2;
                                 let lo = self.hex4()?;
@@ -391,6 +392,7 @@ pub(super) fn read(bytes: &[u8], section: &str) -> RawRead {
                 return;
             };
             out.entries.push(RawEntry {
+                generated: false,
                 key: m.key.clone(),
                 value,
                 key_range: inside_quotes(&m.key_range),
@@ -492,7 +494,11 @@ mod tests {
 
     #[test]
     fn deep_nesting_is_bounded() {
-        let deep = format!("{{\"uwsgi\": {}{}}}", "[".repeat(10_000), "]".repeat(10_000));
+        let deep = format!(
+            "{{\"uwsgi\": {}{}}}",
+            "[".repeat(10_000),
+            "]".repeat(10_000)
+        );
         let r = read(deep.as_bytes(), "uwsgi");
         assert_eq!(r.problems.len(), 1);
     }

@@ -171,7 +171,11 @@ impl MagicTable {
         let vals = &mut self.vals;
         set(vals, b'b', Magic::unknown("%b is the uWSGI binary path"));
         set(vals, b'i', Magic::unknown("%i is the file's inode number"));
-        set(vals, b'j', Magic::unknown("%j is a hash of the file's full path"));
+        set(
+            vals,
+            b'j',
+            Magic::unknown("%j is a hash of the file's full path"),
+        );
         for d in b'0'..=b'9' {
             set(vals, d, Magic::Known(String::new()));
         }
@@ -205,11 +209,17 @@ impl MagicTable {
             let trimmed = dir.strip_suffix('/').unwrap_or(dir);
             let last = trimmed.rfind('/').map_or("", |i| &trimmed[i + 1..]);
             set(vals, b'c', Magic::Known(last.to_string()));
-            for (i, part) in trimmed.split('/').filter(|p| !p.is_empty()).take(10).enumerate() {
+            for (i, part) in trimmed
+                .split('/')
+                .filter(|p| !p.is_empty())
+                .take(10)
+                .enumerate()
+            {
                 set(vals, b'0' + i as u8, Magic::Known(part.to_string()));
             }
         } else {
-            let why = |letter: char| format!("%{letter} of {path} depends on the working directory");
+            let why =
+                |letter: char| format!("%{letter} of {path} depends on the working directory");
             set(
                 vals,
                 b'p',
@@ -280,7 +290,11 @@ fn normalise(path: &str) -> Option<String> {
         return None;
     }
     let joined = parts.join("/");
-    Some(if absolute { format!("/{joined}") } else { joined })
+    Some(if absolute {
+        format!("/{joined}")
+    } else {
+        joined
+    })
 }
 
 /// One run of the substituted text.
@@ -492,7 +506,10 @@ mod tests {
         let mut t = MagicTable::new();
         t.fill("conf/app.yml");
         let s = sub("ini = %dbase.ini\nn = %n\nc = %c", &t);
-        assert_eq!(s.text(0..s.bytes.len()), "ini = %dbase.ini\nn = app\nc = conf");
+        assert_eq!(
+            s.text(0..s.bytes.len()),
+            "ini = %dbase.ini\nn = app\nc = conf"
+        );
         assert!(s.unknown_in(6..16).is_some());
         assert!(s.unknown_in(17..24).is_none());
         assert_eq!(s.cwd_relative(6..16).as_deref(), Some("conf/base.ini"));
@@ -524,7 +541,10 @@ mod tests {
         let value = out.find("/srv/").unwrap_or(0);
         assert_eq!(s.span(value..value + 5).range(), 8..10);
         let h = out.find("30").unwrap_or(0);
-        assert_eq!(s.span(h..h + 2).range(), text.find("30").map_or(0..0, |i| i..i + 2));
+        assert_eq!(
+            s.span(h..h + 2).range(),
+            text.find("30").map_or(0..0, |i| i..i + 2)
+        );
     }
 
     #[test]

@@ -36,7 +36,7 @@ use crate::diag::{PARSE_ERROR, Problem};
 use crate::span::{FileId, Span, Spanned};
 
 pub use resolve::{
-    ExportedOption, ResolveOptions, ResolvedUwsgi, UwsgiInputs, resolve, resolve_with,
+    ExportedOption, LoadedFile, ResolveOptions, ResolvedUwsgi, UwsgiInputs, resolve, resolve_with,
 };
 pub use settings::SETTING_NAMES;
 
@@ -95,6 +95,9 @@ pub struct Entry {
     /// For a value starting with such a variable (`%dbase.ini`), the value as
     /// a path relative to the process working directory.
     pub cwd_relative: Option<String>,
+    /// Made by uWSGI rather than written as a key: `mount`/`app` from an XML
+    /// `<app>` element, `eval` from a CDATA section.
+    pub generated: bool,
 }
 
 /// The entries of one section of one file.
@@ -113,6 +116,7 @@ pub struct UwsgiFile {
 #[derive(Clone, Debug, Default, PartialEq)]
 struct RawEntry {
     key: String,
+    generated: bool,
     value: String,
     key_range: Range<usize>,
     value_range: Range<usize>,
@@ -187,6 +191,7 @@ fn read_file(
                 span: sub.span(e.range),
                 unknown,
                 cwd_relative,
+                generated: e.generated,
             }
         })
         .collect();

@@ -167,7 +167,13 @@ pub fn near_miss(key: &str) -> Option<&'static OptionDef> {
     let normalised: String = key
         .trim()
         .chars()
-        .map(|c| if c == '_' { '-' } else { c.to_ascii_lowercase() })
+        .map(|c| {
+            if c == '_' {
+                '-'
+            } else {
+                c.to_ascii_lowercase()
+            }
+        })
         .collect();
     if normalised == key {
         return None;
@@ -222,12 +228,18 @@ mod tests {
             Err(LongMatchError::Ambiguous(v)) if v.contains(&"harakiri-verbose")
         ));
         assert_eq!(match_long("die-on-te").map(|d| d.name), Ok("die-on-term"));
-        assert_eq!(match_long("no-such-thing").err(), Some(LongMatchError::Unknown));
+        assert_eq!(
+            match_long("no-such-thing").err(),
+            Some(LongMatchError::Unknown)
+        );
     }
 
     #[test]
     fn near_misses_normalise_underscores_and_case() {
-        assert_eq!(near_miss("max_requests").map(|d| d.name), Some("max-requests"));
+        assert_eq!(
+            near_miss("max_requests").map(|d| d.name),
+            Some("max-requests")
+        );
         assert_eq!(near_miss("Harakiri").map(|d| d.name), Some("harakiri"));
         assert!(near_miss("harakiri").is_none());
         assert!(near_miss("project").is_none());

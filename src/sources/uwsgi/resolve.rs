@@ -16,16 +16,17 @@ use super::magic::{self, MagicTable};
 use super::options::{self, OptionDef};
 use super::{Format, cli, settings};
 
-/// Nesting limit for config files including config files.
-const MAX_DEPTH: usize = 256;
+/// Nesting limit for config files including config files (each level is a
+/// few recursive calls; 64 keeps a debug build inside a 2 MiB thread stack).
+const MAX_DEPTH: usize = 64;
 /// Total config file loads per resolution (includes can fan out).
 const MAX_LOADS: usize = 2000;
 /// Total options per resolution (`for-times` and includes can multiply them).
 const MAX_OPTIONS: usize = 200_000;
 /// Substitutions per value in one pass (`a = x%(a)` never ends in uWSGI).
-const MAX_SUBSTITUTIONS: usize = 1000;
+const MAX_SUBSTITUTIONS: usize = 256;
 /// Length of a value after substitutions.
-const MAX_VALUE_LEN: usize = 1 << 20;
+const MAX_VALUE_LEN: usize = 64 * 1024;
 
 /// The environment variables uWSGI reserves for itself (`parse_sys_envs`).
 const RESERVED_ENV: &[&str] = &[
@@ -39,6 +40,9 @@ const RESERVED_ENV: &[&str] = &[
     "UWSGI_ORIGINAL_PROC_NAME",
 ];
 
+/// A config file as the `load` callback gives it: id, text, repository path.
+pub type LoadedFile = (FileId, Arc<str>, String);
+
 /// Everything a uWSGI process is started with.
 pub struct UwsgiInputs<'a> {
     /// argv after the `uwsgi` program word.
@@ -48,7 +52,7 @@ pub struct UwsgiInputs<'a> {
     /// A config file named as uWSGI opens it (relative to the process working
     /// directory): its file id, text and repository path; `None` when the
     /// file is not in the repository.
-    pub load: &'a dyn Fn(&str) -> Option<(FileId, Arc<str>, String)>,
+    pub load: &'a dyn Fn(&str) -> Option<LoadedFile>,
     /// Where defaults point (e.g. the command line).
     pub anchor: Span,
 }
@@ -186,7 +190,8 @@ pub(super) struct Exported {
 struct Src {
     origin: Origin,
     key_span: Option<Span>,
-    /// Written by `set`/`set-placeholder`: a deliberate placeholder.
+    /// Written by `set`/`set-placeholder`, or made by the XML reader: not a
+    /// key the user typed, so never reported as a placeholder.
     from_set: bool,
 }
 
@@ -408,8 +413,9 @@ impl<'a, 'i> Resolver<'a, 'i> {
                 }
                 None => {
                     text.push_str(piece);
-                    val.unknown
-                        .get_or_insert_with(|| format!("shell expansion {piece} on the command line"));
+                    val.unknown.get_or_insert_with(|| {
+                        format!("shell expansion {piece} on the command line")
+                    });
                 }
             }
         }
@@ -456,7 +462,10 @@ impl<'a, 'i> Resolver<'a, 'i> {
             if !self.overflow_reported {
                 self.overflow_reported = true;
                 let span = src.origin.span().unwrap_or(self.inputs.anchor);
-                self.problem(span, format!("more than {MAX_OPTIONS} uWSGI options: the rest is ignored"));
+                self.problem(
+                    span,
+                    format!("more than {MAX_OPTIONS} uWSGI options: the rest is ignored"),
+                );
             }
             return;
         }
@@ -488,7 +497,10 @@ impl<'a, 'i> Resolver<'a, 'i> {
             condition: self.cond_ctx.clone(),
             inherited: self.in_configure,
         });
-        let span = src.key_span.or(src.origin.span()).unwrap_or(self.inputs.anchor);
+        let span = src
+            .key_span
+            .or(src.origin.span())
+            .unwrap_or(self.inputs.anchor);
         if placeholder_only {
             if options::lookup(&key).is_some() {
                 self.problem(
@@ -557,7 +569,9 @@ impl<'a, 'i> Resolver<'a, 'i> {
                 Ok(Some(val))
             }
             None if self.opts.env_complete => Ok(None),
-            None => Err(format!("only if ${name} is set in the deployment environment")),
+            None => Err(format!(
+                "only if ${name} is set in the deployment environment"
+            )),
         }
     }
 
@@ -652,7 +666,10 @@ impl<'a, 'i> Resolver<'a, 'i> {
                 let n = strtoll(&data.text).clamp(i64::from(i32::MIN), i64::from(i32::MAX));
                 let limit = 10_000;
                 if n > limit {
-                    self.problem(data.span, format!("for-times {n}: parity expands only {limit} iterations"));
+                    self.problem(
+                        data.span,
+                        format!("for-times {n}: parity expands only {limit} iterations"),
+                    );
                 }
                 for i in 1..=n.min(limit) {
                     let mut with = data.clone();
@@ -683,14 +700,18 @@ impl<'a, 'i> Resolver<'a, 'i> {
 
     /// An immediate option's effect while reading (`op->func` at add time).
     fn immediate(&mut self, def: &'static OptionDef, key: &str, value: Option<Val>, src: &Src) {
-        if let Some(v) = &value {
-            if v.text.contains("$(") {
-                let span = src.origin.span().unwrap_or(v.span);
-                self.out.immediate_env.push(Spanned::new(key.to_string(), span));
-            }
+        if let Some(v) = &value
+            && v.text.contains("$(")
+        {
+            let span = src.origin.span().unwrap_or(v.span);
+            self.out
+                .immediate_env
+                .push(Spanned::new(key.to_string(), span));
         }
         match def.func {
-            "uwsgi_opt_load_ini" | "uwsgi_opt_ini_paste" => self.load(Some(Format::Ini), value, false),
+            "uwsgi_opt_load_ini" | "uwsgi_opt_ini_paste" => {
+                self.load(Some(Format::Ini), value, false)
+            }
             "uwsgi_opt_load_yml" => self.load(Some(Format::Yaml), value, false),
             "uwsgi_opt_load_json" => self.load(Some(Format::Json), value, false),
             "uwsgi_opt_load_xml" => self.load(Some(Format::Xml), value, false),
@@ -706,7 +727,10 @@ impl<'a, 'i> Resolver<'a, 'i> {
             "uwsgi_opt_set_placeholder" => {
                 let Some(v) = value else { return };
                 match v.text.split_once('=') {
-                    None => self.problem(v.span, "invalid placeholder/--set value (no `=`): uWSGI exits"),
+                    None => self.problem(
+                        v.span,
+                        "invalid placeholder/--set value (no `=`): uWSGI exits",
+                    ),
                     Some((name, rest)) => {
                         let mut val = v.clone();
                         val.text = rest.to_string();
@@ -753,7 +777,9 @@ impl<'a, 'i> Resolver<'a, 'i> {
             (None, _) => val.text.clone(),
             (Some(_), Some(rel)) => rel.clone(),
             (Some(_), None) => {
-                self.out.unresolved.push(Spanned::new(val.text.clone(), val.span));
+                self.out
+                    .unresolved
+                    .push(Spanned::new(val.text.clone(), val.span));
                 return;
             }
         };
@@ -774,7 +800,10 @@ impl<'a, 'i> Resolver<'a, 'i> {
         let format = match format.or_else(|| Format::from_name(&name)) {
             Some(f) => f,
             None => {
-                self.problem(val.span, format!("unable to load configuration from {name}: uWSGI exits"));
+                self.problem(
+                    val.span,
+                    format!("unable to load configuration from {name}: uWSGI exits"),
+                );
                 return;
             }
         };
@@ -795,7 +824,10 @@ impl<'a, 'i> Resolver<'a, 'i> {
             match &self.last_ini {
                 Some(last) => path.clone_from(last),
                 None => {
-                    self.problem(val.span, format!("{name}: no ini file was read before (uWSGI crashes)"));
+                    self.problem(
+                        val.span,
+                        format!("{name}: no ini file was read before (uWSGI crashes)"),
+                    );
                     return;
                 }
             }
@@ -806,7 +838,10 @@ impl<'a, 'i> Resolver<'a, 'i> {
         }
         self.magic.fill(&name);
         match (self.inputs.load)(&path) {
-            None => self.out.unresolved.push(Spanned::new(name.clone(), val.span)),
+            None => self
+                .out
+                .unresolved
+                .push(Spanned::new(name.clone(), val.span)),
             Some((file, text, _repo_path)) => {
                 self.loads += 1;
                 if !self.out.config_files.contains(&file) {
@@ -815,7 +850,13 @@ impl<'a, 'i> Resolver<'a, 'i> {
                 if format == Format::Ini {
                     self.last_ini = Some(path.clone());
                 }
-                let parsed = super::read_file(file, text.as_bytes(), format, section.as_deref(), &self.magic);
+                let parsed = super::read_file(
+                    file,
+                    text.as_bytes(),
+                    format,
+                    section.as_deref(),
+                    &self.magic,
+                );
                 // A missing section is only a warning for ini (uWSGI goes on).
                 self.out.problems.extend(parsed.problems);
                 self.depth += 1;
@@ -833,7 +874,7 @@ impl<'a, 'i> Resolver<'a, 'i> {
                         Src {
                             origin: Origin::File { span: e.span },
                             key_span: Some(e.key.span),
-                            from_set: false,
+                            from_set: e.generated,
                         },
                     );
                 }
@@ -883,7 +924,9 @@ impl<'a, 'i> Resolver<'a, 'i> {
                     Hook::Val(val)
                 }
                 None if self.opts.env_complete => Hook::Null,
-                None => Hook::Unknown(format!("$({key}) is not set in the known deployment environment")),
+                None => Hook::Unknown(format!(
+                    "$({key}) is not set in the known deployment environment"
+                )),
             },
             b'@' => Hook::Unknown(format!(
                 "@({key}) is read from a file, URL or command at start-up; parity never evaluates it"
@@ -993,7 +1036,9 @@ impl<'a, 'i> Resolver<'a, 'i> {
             if e.configured {
                 continue;
             }
-            let Some(mut val) = e.value.clone() else { continue };
+            let Some(mut val) = e.value.clone() else {
+                continue;
+            };
             let mut s: Vec<u8> = val.text.clone().into_bytes();
             let mut has: usize = 0;
             let mut depth = 0usize;
@@ -1020,7 +1065,10 @@ impl<'a, 'i> Resolver<'a, 'i> {
                             has = 0;
                         } else {
                             let key_end = key_start + has - 2;
-                            let key = String::from_utf8_lossy(s.get(key_start..key_end).unwrap_or_default()).into_owned();
+                            let key = String::from_utf8_lossy(
+                                s.get(key_start..key_end).unwrap_or_default(),
+                            )
+                            .into_owned();
                             has = 0;
                             match self.hook(symbol, &key) {
                                 Hook::Null => {}
@@ -1028,9 +1076,14 @@ impl<'a, 'i> Resolver<'a, 'i> {
                                     val.unknown.get_or_insert(why);
                                 }
                                 Hook::Val(rep) => {
-                                    let mut next = s.get(..key_start.saturating_sub(2)).unwrap_or_default().to_vec();
+                                    let mut next = s
+                                        .get(..key_start.saturating_sub(2))
+                                        .unwrap_or_default()
+                                        .to_vec();
                                     next.extend_from_slice(rep.text.as_bytes());
-                                    next.extend_from_slice(s.get(key_end + 1..).unwrap_or_default());
+                                    next.extend_from_slice(
+                                        s.get(key_end + 1..).unwrap_or_default(),
+                                    );
                                     s = next;
                                     changed = true;
                                     if val.unknown.is_none() {
@@ -1042,7 +1095,11 @@ impl<'a, 'i> Resolver<'a, 'i> {
                                     subs += 1;
                                     if subs > MAX_SUBSTITUTIONS || s.len() > MAX_VALUE_LEN {
                                         let span = val.span;
-                                        let k = self.exported.get(i).map(|e| e.key.clone()).unwrap_or_default();
+                                        let k = self
+                                            .exported
+                                            .get(i)
+                                            .map(|e| e.key.clone())
+                                            .unwrap_or_default();
                                         self.problem(span, format!("expanding `{k}` does not end (uWSGI would loop forever)"));
                                         val.unknown = Some("expansion does not terminate".into());
                                         break;
@@ -1111,12 +1168,16 @@ impl<'a, 'i> Resolver<'a, 'i> {
             .into_iter()
             .map(|e| {
                 let origin = match (&e.value, &e.origin) {
-                    (Some(Val { env: Some((var, span)), .. }), Origin::File { .. } | Origin::Cli { .. }) => {
-                        Origin::Env {
-                            var: var.clone(),
-                            span: *span,
-                        }
-                    }
+                    (
+                        Some(Val {
+                            env: Some((var, span)),
+                            ..
+                        }),
+                        Origin::File { .. } | Origin::Cli { .. },
+                    ) => Origin::Env {
+                        var: var.clone(),
+                        span: *span,
+                    },
                     _ => e.origin.clone(),
                 };
                 ExportedOption {

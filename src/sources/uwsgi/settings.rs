@@ -105,7 +105,10 @@ fn strtoul(s: &str) -> u64 {
     };
     let mut n: u64 = 0;
     for c in digits.bytes().take_while(u8::is_ascii_digit) {
-        match n.checked_mul(10).and_then(|n| n.checked_add(u64::from(c - b'0'))) {
+        match n
+            .checked_mul(10)
+            .and_then(|n| n.checked_add(u64::from(c - b'0')))
+        {
             Some(v) => n = v,
             None => return u64::MAX,
         }
@@ -151,6 +154,15 @@ fn convert(kind: Kind, e: &Exported) -> Result<Value, String> {
     };
     if let Some(why) = &v.unknown {
         return Ok(Value::Unknown(why.clone()));
+    }
+    if kind != Kind::StrList && v.text.contains("${") {
+        // Not uWSGI syntax: such files are rendered by a template step
+        // (envsubst...) before uWSGI reads them; uWSGI itself would read
+        // the text literally (atoi gives 0).
+        return Ok(Value::Unknown(format!(
+            "`{}` uses ${{...}}, which uWSGI does not expand (only $(VAR)): the file must be rendered by a template step first",
+            v.text
+        )));
     }
     Ok(match kind {
         Kind::Secs | Kind::Int => {
@@ -208,7 +220,14 @@ impl Fold {
     fn setting(self) -> Setting {
         let mut possible = self.possible;
         match possible.len() {
-            0 => Setting::new(Value::Unset, Origin::Default { tool: "uWSGI", versions: "2.0.x", anchor: None }),
+            0 => Setting::new(
+                Value::Unset,
+                Origin::Default {
+                    tool: "uWSGI",
+                    versions: "2.0.x",
+                    anchor: None,
+                },
+            ),
             1 => {
                 let (v, o) = possible.remove(0);
                 Setting::new(v, o)
@@ -218,7 +237,11 @@ impl Fold {
                 let values = possible.into_iter().map(|(v, _)| v).collect();
                 Setting::new(
                     Value::OneOf(values),
-                    origin.unwrap_or(Origin::Default { tool: "uWSGI", versions: "2.0.x", anchor: None }),
+                    origin.unwrap_or(Origin::Default {
+                        tool: "uWSGI",
+                        versions: "2.0.x",
+                        anchor: None,
+                    }),
                 )
             }
         }
@@ -226,7 +249,10 @@ impl Fold {
 }
 
 /// The entries that set `def` (under any alias name).
-fn occurrences<'e>(exported: &'e [Exported], def: &'static OptionDef) -> impl Iterator<Item = &'e Exported> {
+fn occurrences<'e>(
+    exported: &'e [Exported],
+    def: &'static OptionDef,
+) -> impl Iterator<Item = &'e Exported> {
     exported
         .iter()
         .filter(move |e| e.def.is_some_and(|d| d.is_alias_of(def)))
@@ -249,12 +275,7 @@ pub(super) fn compute(exported: &[Exported], anchor: Span, out: &mut ResolvedUws
             let setting = match items.last() {
                 None => Setting::new(Value::List(Vec::new()), default_origin(anchor)),
                 Some(last) => Setting::new(
-                    Value::List(
-                        items
-                            .iter()
-                            .filter_map(|e| convert(kind, e).ok())
-                            .collect(),
-                    ),
+                    Value::List(items.iter().filter_map(|e| convert(kind, e).ok()).collect()),
                     origin_of(last),
                 ),
             };
@@ -269,14 +290,18 @@ pub(super) fn compute(exported: &[Exported], anchor: Span, out: &mut ResolvedUws
                 Ok(v) => fold.push(v, origin_of(e), e.condition.is_some()),
                 Err(msg) => {
                     let span = e.value.as_ref().map_or(anchor, |v| v.span);
-                    out.problems.push(crate::diag::Problem::parse(span, msg.clone()));
+                    out.problems
+                        .push(crate::diag::Problem::parse(span, msg.clone()));
                     fold.push(Value::Unknown(msg), origin_of(e), e.condition.is_some());
                 }
             }
         }
         if name == "master" && !any {
             // Options flagged UWSGI_OPT_MASTER switch the master on when added.
-            for e in exported.iter().filter(|e| e.def.is_some_and(OptionDef::implies_master)) {
+            for e in exported
+                .iter()
+                .filter(|e| e.def.is_some_and(OptionDef::implies_master))
+            {
                 fold.push(Value::Bool(true), origin_of(e), e.condition.is_some());
             }
         }
@@ -293,7 +318,9 @@ pub(super) fn compute(exported: &[Exported], anchor: Span, out: &mut ResolvedUws
         let Some(setting) = out.settings.get_mut(name) else {
             continue;
         };
-        let Some(effective) = &http_timeout else { continue };
+        let Some(effective) = &http_timeout else {
+            continue;
+        };
         let unset = matches!(setting.value, Value::Unset | Value::Duration(Millis(0)));
         if unset {
             *setting = effective.clone();

@@ -90,7 +90,10 @@ struct Parser<'a> {
 }
 
 fn is_name_start(c: char) -> bool {
-    c.is_ascii_alphabetic() || c == '_' || c == ':' || (c as u32) >= 0xC0 && c != '\u{D7}' && c != '\u{F7}'
+    c.is_ascii_alphabetic()
+        || c == '_'
+        || c == ':'
+        || (c as u32) >= 0xC0 && c != '\u{D7}' && c != '\u{F7}'
 }
 
 fn is_name_char(c: char) -> bool {
@@ -200,10 +203,15 @@ impl Parser<'_> {
                 self.i += 1;
             }
             let start = self.i;
-            while self.b.get(self.i).is_some_and(|c| c.is_ascii_alphanumeric()) {
+            while self
+                .b
+                .get(self.i)
+                .is_some_and(|c| c.is_ascii_alphanumeric())
+            {
                 self.i += 1;
             }
-            let digits = std::str::from_utf8(self.b.get(start..self.i).unwrap_or_default()).unwrap_or("");
+            let digits =
+                std::str::from_utf8(self.b.get(start..self.i).unwrap_or_default()).unwrap_or("");
             let code = u32::from_str_radix(digits, if hex { 16 } else { 10 }).ok();
             self.expect(b";", "';'")?;
             return match code.and_then(char::from_u32).filter(|&c| is_xml_char(c)) {
@@ -497,7 +505,12 @@ impl Parser<'_> {
         } else if self.starts(b"\xFE\xFF") || self.starts(b"\xFF\xFE") {
             return self.err("UTF-16 documents are not supported by parity");
         }
-        if self.starts(b"<?xml") && matches!(self.b.get(self.i + 5), Some(b' ' | b'\t' | b'\n' | b'\r' | b'?')) {
+        if self.starts(b"<?xml")
+            && matches!(
+                self.b.get(self.i + 5),
+                Some(b' ' | b'\t' | b'\n' | b'\r' | b'?')
+            )
+        {
             let end = self
                 .b
                 .get(self.i..)
@@ -506,7 +519,8 @@ impl Parser<'_> {
             let Some(end) = end else {
                 return self.err("XML declaration not finished");
             };
-            let decl = String::from_utf8_lossy(self.b.get(self.i..end).unwrap_or_default()).to_ascii_lowercase();
+            let decl = String::from_utf8_lossy(self.b.get(self.i..end).unwrap_or_default())
+                .to_ascii_lowercase();
             if let Some(enc) = decl.split("encoding").nth(1) {
                 let enc: String = enc
                     .chars()
@@ -516,7 +530,9 @@ impl Parser<'_> {
                 match enc.as_str() {
                     "utf-8" | "utf8" | "us-ascii" | "ascii" => {}
                     "iso-8859-1" | "latin1" | "latin-1" | "iso_8859-1" => self.latin1 = true,
-                    other => return self.err(format!("encoding {other} is not supported by parity")),
+                    other => {
+                        return self.err(format!("encoding {other} is not supported by parity"));
+                    }
                 }
             }
             self.i = end;
@@ -564,12 +580,10 @@ pub(super) fn read(bytes: &[u8], id: Option<&str>) -> RawRead {
         &root
     } else {
         let found = root.children.iter().find_map(|n| match n {
-            Node::Element(e) if e.name == "uwsgi" => {
-                match (id, e.attr("id")) {
-                    (Some(want), Some(have)) if want != have => None,
-                    _ => Some(e),
-                }
-            }
+            Node::Element(e) if e.name == "uwsgi" => match (id, e.attr("id")) {
+                (Some(want), Some(have)) if want != have => None,
+                _ => Some(e),
+            },
             _ => None,
         });
         let Some(found) = found else {
@@ -585,6 +599,7 @@ pub(super) fn read(bytes: &[u8], id: Option<&str>) -> RawRead {
     for node in &element.children {
         match node {
             Node::CData(text, r) => out.entries.push(RawEntry {
+                generated: true,
                 key: "eval".into(),
                 value: text.clone(),
                 key_range: r.clone(),
@@ -592,10 +607,10 @@ pub(super) fn read(bytes: &[u8], id: Option<&str>) -> RawRead {
                 range: r.clone(),
             }),
             Node::Element(e) => {
-                if let (Some(want), Some(have)) = (id, e.attr("id")) {
-                    if want != have {
-                        continue;
-                    }
+                if let (Some(want), Some(have)) = (id, e.attr("id"))
+                    && want != have
+                {
+                    continue;
                 }
                 if e.name == "app" {
                     app(e, &mut out);
@@ -618,6 +633,7 @@ pub(super) fn read(bytes: &[u8], id: Option<&str>) -> RawRead {
                     },
                 };
                 out.entries.push(RawEntry {
+                    generated: false,
                     key: e.name.clone(),
                     value,
                     key_range: e.name_range.clone(),
@@ -635,6 +651,7 @@ pub(super) fn read(bytes: &[u8], id: Option<&str>) -> RawRead {
 fn app(e: &Element, out: &mut RawRead) {
     let mut push = |key: &str, value: String, value_range: Range<usize>| {
         out.entries.push(RawEntry {
+            generated: true,
             key: key.into(),
             value,
             key_range: e.name_range.clone(),
@@ -701,7 +718,8 @@ mod tests {
 
     #[test]
     fn first_child_content_is_the_value() {
-        let text = "<uwsgi><a><!-- note -->30</a><b>\r\n  x\r\n</b><c><![CDATA[<y>]]></c><d></d></uwsgi>";
+        let text =
+            "<uwsgi><a><!-- note -->30</a><b>\r\n  x\r\n</b><c><![CDATA[<y>]]></c><d></d></uwsgi>";
         assert_eq!(
             pairs(text, None),
             vec![
@@ -721,7 +739,10 @@ mod tests {
         let text = "<all><pippo/><uwsgi id=\"one\"><http>:1</http></uwsgi><uwsgi id=\"two\"><http>:2</http></uwsgi><uwsgi><socket>:3</socket></uwsgi></all>";
         assert_eq!(pairs(text, None), vec![("http".into(), ":1".into())]);
         assert_eq!(pairs(text, Some("two")), vec![("http".into(), ":2".into())]);
-        assert_eq!(pairs(text, Some("three")), vec![("socket".into(), ":3".into())]);
+        assert_eq!(
+            pairs(text, Some("three")),
+            vec![("socket".into(), ":3".into())]
+        );
         let text = "<uwsgi id=\"x\"><a id=\"p\">1</a><a id=\"q\">2</a><b>3</b></uwsgi>";
         assert_eq!(
             pairs(text, Some("p")),
@@ -782,7 +803,11 @@ mod tests {
 
     #[test]
     fn deep_nesting_is_bounded() {
-        let deep = format!("<uwsgi>{}{}</uwsgi>", "<a>".repeat(5000), "</a>".repeat(5000));
+        let deep = format!(
+            "<uwsgi>{}{}</uwsgi>",
+            "<a>".repeat(5000),
+            "</a>".repeat(5000)
+        );
         assert_eq!(read(deep.as_bytes(), None).problems.len(), 1);
     }
 
@@ -797,7 +822,10 @@ mod tests {
 
     #[test]
     fn latin1_declaration() {
-        let r = read(b"<?xml version='1.0' encoding='ISO-8859-1'?><uwsgi><a>\xe9</a></uwsgi>", None);
+        let r = read(
+            b"<?xml version='1.0' encoding='ISO-8859-1'?><uwsgi><a>\xe9</a></uwsgi>",
+            None,
+        );
         assert_eq!(r.entries[0].value, "\u{e9}");
     }
 

@@ -43,7 +43,10 @@ pub(super) fn read(bytes: &[u8], section: &str) -> RawRead {
         let base = line_start;
         line_start = line_end + 1;
         // `#` and NUL both end the C string.
-        let len = raw.iter().position(|&b| b == b'#' || b == 0).unwrap_or(raw.len());
+        let len = raw
+            .iter()
+            .position(|&b| b == b'#' || b == 0)
+            .unwrap_or(raw.len());
         let line = raw.get(..len).unwrap_or_default();
         if line.is_empty() {
             continue;
@@ -74,18 +77,20 @@ pub(super) fn read(bytes: &[u8], section: &str) -> RawRead {
         }
         let rest = line.get(key_start..).unwrap_or_default();
         if !in_section {
-            if let Some(colon) = rest.iter().position(|&b| b == b':') {
-                if rest.get(..colon) == Some(section.as_bytes()) {
-                    in_section = true;
-                    out.section_found = true;
-                }
+            if let Some(colon) = rest.iter().position(|&b| b == b':')
+                && rest.get(..colon) == Some(section.as_bytes())
+            {
+                in_section = true;
+                out.section_found = true;
             }
             continue;
         }
         let sep = find(rest, b": ").or_else(|| find(rest, b":\t"));
         let Some(sep) = sep else {
-            out.problems
-                .push((base + key_start..base + line.len(), STOP_NO_VALUE.to_string()));
+            out.problems.push((
+                base + key_start..base + line.len(),
+                STOP_NO_VALUE.to_string(),
+            ));
             return out;
         };
         let mut key_end = sep;
@@ -102,6 +107,7 @@ pub(super) fn read(bytes: &[u8], section: &str) -> RawRead {
         }
         let abs = |i: usize| base + key_start + i;
         out.entries.push(RawEntry {
+            generated: false,
             key: String::from_utf8_lossy(rest.get(..key_end).unwrap_or_default()).into_owned(),
             value: String::from_utf8_lossy(rest.get(vs..ve).unwrap_or_default()).into_owned(),
             key_range: abs(0)..abs(key_end),
