@@ -12,6 +12,7 @@ use std::sync::Arc;
 use parity::sources::shell::Word;
 use parity::sources::uwsgi::{Format, UwsgiInputs, parse_file, resolve};
 use parity::span::{FileId, Span};
+use parity::value::Value;
 
 #[test]
 #[ignore = "needs the shared corpus"]
@@ -25,6 +26,7 @@ fn corpus_uwsgi_files_parse_and_resolve() {
     let mut problems: BTreeMap<String, usize> = BTreeMap::new();
     let mut unknown: BTreeMap<String, usize> = BTreeMap::new();
     let mut conditional = 0;
+    let mut unknown_settings: BTreeMap<String, usize> = BTreeMap::new();
     let mut placeholders = 0;
     let mut near_misses = Vec::new();
     for line in manifest.lines().skip(1) {
@@ -80,6 +82,23 @@ fn corpus_uwsgi_files_parse_and_resolve() {
                 conditional += 1;
             }
         }
+        for (name, setting) in &r.settings {
+            let why = match &setting.value {
+                Value::Unknown(why) => Some(why.clone()),
+                Value::OneOf(_) => Some("one of several values (unknown condition)".to_string()),
+                Value::List(items) => items.iter().find_map(|v| match v {
+                    Value::Unknown(why) => Some(why.clone()),
+                    _ => None,
+                }),
+                _ => None,
+            };
+            if let Some(why) = why {
+                let why: String = why.chars().take(60).collect();
+                *unknown_settings
+                    .entry(format!("{name}: {why}"))
+                    .or_default() += 1;
+            }
+        }
         placeholders += r.placeholders.len();
         for (p, opt) in &r.near_misses {
             near_misses.push(format!("{name}: {} -> {opt}", p.value));
@@ -92,6 +111,13 @@ fn corpus_uwsgi_files_parse_and_resolve() {
     }
     println!("unknown values ({}):", unknown.values().sum::<usize>());
     for (k, n) in &unknown {
+        println!("  {n:3}  {k}");
+    }
+    println!(
+        "settings not known for sure ({}):",
+        unknown_settings.values().sum::<usize>()
+    );
+    for (k, n) in &unknown_settings {
         println!("  {n:3}  {k}");
     }
     println!("conditional options: {conditional}, placeholders: {placeholders}");

@@ -185,8 +185,28 @@ fn missing_and_remote_config_files_are_unresolved() {
             "nowhere.yml"
         ]
     );
-    assert_eq!(value(&r, "harakiri"), secs(5));
+    // The files that could not be read come after `harakiri = 5` and may change it.
+    assert!(value(&r, "harakiri").is_unknown());
     assert!(r.problems.iter().any(|p| p.message.contains("exec://")));
+    // What is set after a missing file is known again.
+    let files = [(
+        "app.ini",
+        "[uwsgi]\nini = /etc/uwsgi/base.ini\nharakiri = 5\n",
+    )];
+    let r = Deploy::new(&files, &[]).run("--ini app.ini");
+    assert_eq!(value(&r, "harakiri"), secs(5));
+    assert!(value(&r, "socket-timeout").is_unknown());
+    match &r.settings["socket-timeout"].origin {
+        Origin::File { span } => assert_eq!(span.file, FileId(10)),
+        other => panic!("origin {other:?}"),
+    }
+    assert!(
+        matches!(value(&r, "hook-master-start"), Value::List(items) if items.len() == 1 && items[0].is_unknown())
+    );
+    // The whole configuration behind a missing --ini is unknown, except what follows it.
+    let r = Deploy::new(&[], &[]).run("--ini /etc/uwsgi/app.ini --harakiri 7");
+    assert_eq!(value(&r, "harakiri"), secs(7));
+    assert!(value(&r, "processes").is_unknown());
 }
 
 #[test]

@@ -273,6 +273,7 @@ struct Resolver<'a, 'i> {
     fatal_cli: bool,
     overflow_reported: bool,
     custom_options: HashSet<String>,
+    wildcards: Vec<settings::Wildcard>,
     out: ResolvedUwsgi,
 }
 
@@ -341,6 +342,7 @@ impl<'a, 'i> Resolver<'a, 'i> {
             fatal_cli: false,
             overflow_reported: false,
             custom_options: HashSet::new(),
+            wildcards: Vec::new(),
             out: ResolvedUwsgi::default(),
         }
     }
@@ -768,6 +770,18 @@ impl<'a, 'i> Resolver<'a, 'i> {
         }
     }
 
+    /// A config file parity cannot read: whatever it sets at this point of
+    /// the option list is unknown.
+    fn unresolved(&mut self, name: String, span: Span) {
+        self.wildcards.push(settings::Wildcard {
+            position: self.exported.len(),
+            reason: format!("may be set by {name}, which is not in the repository"),
+            span,
+            condition: self.cond_ctx.is_some(),
+        });
+        self.out.unresolved.push(Spanned::new(name, span));
+    }
+
     /// `uwsgi_opt_load*`: reads a config file and adds its options in place.
     /// `by_name`: the format comes from the name (`include`, `inherit`, bare
     /// arguments) and the upper-case magic variables are left alone.
@@ -777,9 +791,7 @@ impl<'a, 'i> Resolver<'a, 'i> {
             (None, _) => val.text.clone(),
             (Some(_), Some(rel)) => rel.clone(),
             (Some(_), None) => {
-                self.out
-                    .unresolved
-                    .push(Spanned::new(val.text.clone(), val.span));
+                self.unresolved(val.text.clone(), val.span);
                 return;
             }
         };
@@ -790,7 +802,7 @@ impl<'a, 'i> Resolver<'a, 'i> {
                     format!("{name}: uWSGI runs this command to read its configuration; parity never does"),
                 );
             }
-            self.out.unresolved.push(Spanned::new(name, val.span));
+            self.unresolved(name, val.span);
             return;
         }
         if self.depth >= MAX_DEPTH || self.loads >= MAX_LOADS {
@@ -838,10 +850,7 @@ impl<'a, 'i> Resolver<'a, 'i> {
         }
         self.magic.fill(&name);
         match (self.inputs.load)(&path) {
-            None => self
-                .out
-                .unresolved
-                .push(Spanned::new(name.clone(), val.span)),
+            None => self.unresolved(name.clone(), val.span),
             Some((file, text, _repo_path)) => {
                 self.loads += 1;
                 if !self.out.config_files.contains(&file) {
@@ -1163,7 +1172,7 @@ impl<'a, 'i> Resolver<'a, 'i> {
     fn finish(mut self) -> ResolvedUwsgi {
         let exported = std::mem::take(&mut self.exported);
         let anchor = self.inputs.anchor;
-        settings::compute(&exported, anchor, &mut self.out);
+        settings::compute(&exported, &self.wildcards, anchor, &mut self.out);
         self.out.options = exported
             .into_iter()
             .map(|e| {

@@ -258,8 +258,25 @@ fn occurrences<'e>(
         .filter(move |e| e.def.is_some_and(|d| d.is_alias_of(def)))
 }
 
+/// A config file that could not be read, at its place in the option list:
+/// any option may be set there.
+#[derive(Clone, Debug)]
+pub(super) struct Wildcard {
+    /// Options before it have an index below `position`.
+    pub position: usize,
+    pub reason: String,
+    pub span: Span,
+    /// Read only under a condition parity cannot evaluate.
+    pub condition: bool,
+}
+
 /// Fills `out.settings` and `out.protocols` from the option list.
-pub(super) fn compute(exported: &[Exported], anchor: Span, out: &mut ResolvedUwsgi) {
+pub(super) fn compute(
+    exported: &[Exported],
+    wildcards: &[Wildcard],
+    anchor: Span,
+    out: &mut ResolvedUwsgi,
+) {
     for &(name, kind, default) in SETTINGS {
         let Some(def) = options::lookup(name) else {
             continue;
@@ -272,19 +289,32 @@ pub(super) fn compute(exported: &[Exported], anchor: Span, out: &mut ResolvedUws
         };
         if kind == Kind::StrList {
             let items: Vec<&Exported> = occurrences(exported, def).collect();
-            let setting = match items.last() {
-                None => Setting::new(Value::List(Vec::new()), default_origin(anchor)),
-                Some(last) => Setting::new(
-                    Value::List(items.iter().filter_map(|e| convert(kind, e).ok()).collect()),
-                    origin_of(last),
-                ),
+            let mut list: Vec<Value> = items.iter().filter_map(|e| convert(kind, e).ok()).collect();
+            // A file parity cannot read may add items.
+            list.extend(wildcards.iter().map(|w| Value::Unknown(w.reason.clone())));
+            let origin = match (items.last(), wildcards.last()) {
+                (Some(last), _) => origin_of(last),
+                (None, Some(w)) => Origin::File { span: w.span },
+                (None, None) => default_origin(anchor),
             };
-            out.settings.insert(def.name, setting);
+            out.settings
+                .insert(def.name, Setting::new(Value::List(list), origin));
             continue;
         }
         let mut fold = Fold::new(default_value, default_origin(anchor));
         let mut any = false;
-        for e in occurrences(exported, def) {
+        let mut pending = wildcards.iter().peekable();
+        for (index, e) in exported.iter().enumerate() {
+            while let Some(w) = pending.next_if(|w| w.position <= index) {
+                fold.push(
+                    Value::Unknown(w.reason.clone()),
+                    Origin::File { span: w.span },
+                    w.condition,
+                );
+            }
+            if !e.def.is_some_and(|d| d.is_alias_of(def)) {
+                continue;
+            }
             any = true;
             match convert(kind, e) {
                 Ok(v) => fold.push(v, origin_of(e), e.condition.is_some()),
@@ -295,6 +325,13 @@ pub(super) fn compute(exported: &[Exported], anchor: Span, out: &mut ResolvedUws
                     fold.push(Value::Unknown(msg), origin_of(e), e.condition.is_some());
                 }
             }
+        }
+        for w in pending {
+            fold.push(
+                Value::Unknown(w.reason.clone()),
+                Origin::File { span: w.span },
+                w.condition,
+            );
         }
         if name == "master" && !any {
             // Options flagged UWSGI_OPT_MASTER switch the master on when added.
