@@ -9,4 +9,5 @@ pub mod gunicorn;
 pub mod nginx;
 pub mod procfile;
 pub mod shell;
+pub mod uwsgi;
 pub mod yaml;
