@@ -17,7 +17,7 @@ use crate::diag::Problem;
 use crate::discovery::{FileKind, Inventory};
 use crate::origin::Origin;
 use crate::source_map::SourceMap;
-use crate::sources::{compose, dockerfile, dotenv, gunicorn, nginx, procfile, shell, yaml};
+use crate::sources::{compose, dockerfile, dotenv, gunicorn, nginx, procfile, shell, uwsgi, yaml};
 use crate::span::{FileId, Span, Spanned};
 use crate::value::{Millis, Setting, Value};
 
@@ -394,8 +394,9 @@ impl Assembler<'_> {
             .or_else(|| stage.and_then(|s| s.workdir.as_ref().map(|w| w.value.clone())))
             .unwrap_or_else(|| "/".to_owned());
         let mut fs = ContainerFs::new(&workdir);
-        if let (Some((context, _)), Some(stage)) = (&built, stage) {
-            for copy in &stage.copies {
+        if let (Some((context, d)), Some(_)) = (&built, stage) {
+            // A stage built FROM an earlier stage starts from that stage's filesystem.
+            for copy in stage_chain(d).iter().flat_map(|s| s.copies.iter()) {
                 if copy.from.is_some() {
                     continue;
                 }
@@ -481,7 +482,7 @@ impl Assembler<'_> {
         }
 
         let workload_index = self.model.workloads.len();
-        let server = self.add_gunicorn(&argv, &env, &fs, Some(workload_index));
+        let server = self.add_app_server(&argv, &env, &fs, Some(workload_index));
         self.model.workloads.push(Workload {
             kind: WorkloadKind::ComposeService,
             file,
@@ -506,7 +507,7 @@ impl Assembler<'_> {
         let mut fs = ContainerFs::new("/app");
         fs.add("/app", &dir, "the Procfile's directory is the app root");
         let workload_index = self.model.workloads.len();
-        let server = self.add_gunicorn(&argv, &Env::new(), &fs, Some(workload_index));
+        let server = self.add_app_server(&argv, &Env::new(), &fs, Some(workload_index));
         if server.is_some() {
             let hostnames = vec![entry.process.value.clone()];
             self.model.workloads.push(Workload {
@@ -520,6 +521,85 @@ impl Assembler<'_> {
                 project,
             });
         }
+    }
+
+    /// Recognises the app server `argv` starts (gunicorn or uWSGI) and resolves its settings.
+    fn add_app_server(
+        &mut self,
+        argv: &[shell::Word],
+        env: &Env,
+        fs: &ContainerFs,
+        workload: Option<usize>,
+    ) -> Option<usize> {
+        self.add_gunicorn(argv, env, fs, workload)
+            .or_else(|| self.add_uwsgi(argv, env, fs, workload))
+    }
+
+    /// Recognises a uWSGI invocation and resolves its options (files are looked
+    /// up inside the container, then in the repository).
+    fn add_uwsgi(
+        &mut self,
+        argv: &[shell::Word],
+        env: &Env,
+        fs: &ContainerFs,
+        workload: Option<usize>,
+    ) -> Option<usize> {
+        let inv = shell::find_invocation(argv, &["uwsgi"])?;
+        let mut env = env.clone();
+        for (k, w) in &inv.env {
+            env.insert(k.clone(), (w.text.clone(), w.span));
+        }
+        let anchor = inv
+            .args
+            .last()
+            .map_or(inv.program.span, |last| inv.program.span.to(last.span));
+        let command_text = self.map.text(anchor).to_owned();
+        let lookup = |name: &str| env.get(name).cloned();
+        let inventory = self.inv;
+        let map = std::cell::RefCell::new(&mut *self.map);
+        let load = |path: &str| -> Option<uwsgi::LoadedFile> {
+            let (repo, _) = fs.resolve(path, &inventory.all_paths)?;
+            let mut map = map.borrow_mut();
+            let id = inventory.load_extra(&mut map, &repo)?;
+            Some((id, map.get(id).text.clone(), repo))
+        };
+        let resolved = uwsgi::resolve(&uwsgi::UwsgiInputs {
+            args: &inv.args,
+            env: &lookup,
+            load: &load,
+            anchor,
+        });
+        drop(map);
+        self.model
+            .problems
+            .extend(resolved.problems.iter().cloned());
+        let mut notes: Vec<String> = resolved
+            .unresolved
+            .iter()
+            .map(|u| format!("config file {} does not resolve to a file in the repository; what it sets is unknown", u.value))
+            .collect();
+        let mut binds = Vec::new();
+        for (protocol, address, _) in &resolved.protocols {
+            notes.push(format!("serves {protocol} on {address}"));
+            binds.push(uwsgi_bind(address));
+        }
+        let binds = if resolved.unresolved.is_empty() || !binds.is_empty() {
+            Some(binds)
+        } else {
+            None
+        };
+        let index = self.model.servers.len();
+        self.model.servers.push(AppServer {
+            kind: "uwsgi",
+            workload,
+            command: Spanned::new(command_text, anchor),
+            settings: resolved.settings,
+            binds,
+            config_file: resolved.config_files.first().copied(),
+            unknown_settings: resolved.placeholders,
+            notes,
+        });
+        Some(index)
     }
 
     /// Recognises a gunicorn invocation in `argv` and resolves its settings.
@@ -733,6 +813,46 @@ fn nginx_containers(
         }
     }
     out
+}
+
+/// The final stage and the stages it is built on, base first.
+fn stage_chain(d: &dockerfile::Dockerfile) -> Vec<&dockerfile::Stage> {
+    let mut chain = Vec::new();
+    let mut next = d.stages.len().checked_sub(1);
+    while let Some(i) = next {
+        let Some(stage) = d.stages.get(i) else { break };
+        if chain.len() > d.stages.len() {
+            break;
+        }
+        chain.push(stage);
+        next = stage.base_stage.filter(|&b| b < i);
+    }
+    chain.reverse();
+    chain
+}
+
+/// A uWSGI socket address: `:3031`, `0.0.0.0:3031`, `/run/app.sock`, `@abstract`.
+fn uwsgi_bind(address: &str) -> Bind {
+    if address.starts_with('/')
+        || address.starts_with('.')
+        || address.starts_with('@')
+        || !address.contains(':')
+    {
+        return Bind {
+            host: String::new(),
+            port: None,
+            unix_path: Some(address.to_owned()),
+        };
+    }
+    let (host, port) = address.rsplit_once(':').unwrap_or(("", address));
+    Bind {
+        host: host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned(),
+        port: port.parse().ok(),
+        unix_path: None,
+    }
 }
 
 fn binds_of(setting: Option<&Setting>) -> Option<Vec<Bind>> {
