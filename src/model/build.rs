@@ -569,7 +569,6 @@ impl Assembler<'_> {
             load: &load,
             anchor,
         });
-        drop(map);
         self.model
             .problems
             .extend(resolved.problems.iter().cloned());
