@@ -18,6 +18,7 @@ const SCENARIOS: &[&str] = &[
     "compose-port-mismatch-not-linked",
     "parse-error-does-not-hide-findings",
     "monorepo-deployments-are-separate",
+    "compose-uwsgi-ini",
 ];
 
 fn fixture(name: &str) -> PathBuf {
@@ -181,4 +182,42 @@ fn names_do_not_resolve_across_deployments() {
         a.links.unlinked
     );
     assert!(a.findings.iter().all(|f| f.rule != "PAR-T001"));
+}
+
+#[test]
+fn uwsgi_from_a_dockerfile_cmd_is_linked_with_its_ini_values() {
+    let a = run(&fixture("compose-uwsgi-ini"));
+    assert_eq!(a.links.hops.len(), 1, "{:?}", a.links.unlinked);
+    let server = &a.model.servers[a.links.hops[0].server];
+    assert_eq!(server.kind, "uwsgi");
+    assert_eq!(a.map.get(server.config_file.unwrap()).path, "app/uwsgi.ini");
+    let harakiri = &server.settings["harakiri"];
+    assert_eq!(harakiri.value.to_string(), "20s");
+    assert_eq!(harakiri.origin.kind(), "file");
+    assert!(
+        server
+            .unknown_settings
+            .iter()
+            .any(|u| u.value == "max_requests")
+    );
+    // The proxy_* value is inert for a uwsgi_pass location: nginx's uwsgi default applies.
+    let proxy = &a.model.proxies[a.links.hops[0].proxy];
+    assert_eq!(proxy.family, "uwsgi");
+    assert_eq!(proxy.settings["read_timeout"].value.to_string(), "60s");
+    assert!(proxy.settings["read_timeout"].origin.is_default());
+}
+
+/// The example READMEs show parity's real output; this keeps them from drifting.
+#[test]
+fn example_readmes_show_the_current_output() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    for name in ["django-compose", "django-compose-fixed"] {
+        let a = run(&root.join(name));
+        let out = render(&a, Format::Human).replace("[version]", env!("CARGO_PKG_VERSION"));
+        let readme = std::fs::read_to_string(root.join(name).join("README.md")).unwrap();
+        assert!(
+            readme.contains(out.trim_end()),
+            "examples/{name}/README.md is out of date; its output is now:\n{out}"
+        );
+    }
 }

@@ -3,6 +3,7 @@
 mod check;
 pub mod exit;
 mod model_cmd;
+mod nginx_cmd;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -30,6 +31,16 @@ pub enum Command {
     Check(CheckArgs),
     /// Show the request paths parity rebuilt: every hop, setting, origin and link.
     Model(ModelArgs),
+    /// nginx tools.
+    #[command(subcommand)]
+    Nginx(NginxCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NginxCommand {
+    /// Print how parity reads an nginx config, as crossplane-compatible JSON
+    /// (exit 1 when the config would be refused).
+    Parse(nginx_cmd::NginxParseArgs),
 }
 
 /// Output format of `parity model`.
@@ -126,6 +137,7 @@ where
     match cli.command {
         Command::Check(args) => run_check(&args, out, err),
         Command::Model(args) => run_model(&args, out, err),
+        Command::Nginx(NginxCommand::Parse(args)) => nginx_cmd::run(&args, out, err),
     }
 }
 

@@ -194,9 +194,19 @@ fn add_nginx(model: &mut Model, facts: nginx::routes::NginxFacts) {
 }
 
 /// Serves include lookups from the scanned roots only (through the inventory).
-struct RepoLoader<'a> {
+pub struct RepoLoader<'a> {
     inv: &'a Inventory,
     map: std::cell::RefCell<&'a mut SourceMap>,
+}
+
+impl<'a> RepoLoader<'a> {
+    #[must_use]
+    pub fn new(inv: &'a Inventory, map: &'a mut SourceMap) -> Self {
+        Self {
+            inv,
+            map: std::cell::RefCell::new(map),
+        }
+    }
 }
 
 impl nginx::IncludeLoader for RepoLoader<'_> {

@@ -13,7 +13,7 @@ mod containerfs;
 
 use std::collections::BTreeMap;
 
-pub use build::build;
+pub use build::{RepoLoader, build};
 pub use containerfs::ContainerFs;
 
 use crate::diag::Problem;
