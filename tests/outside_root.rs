@@ -40,13 +40,21 @@ fn includes_and_symlinks_that_leave_the_root_are_not_read() {
 
     let a = analyze(&[root.clone()], &RunOptions::default()).unwrap();
     let paths: Vec<&str> = a.map.files().iter().map(|f| f.path.as_str()).collect();
-    assert!(paths.iter().all(|p| !p.contains("evil") && !p.contains("linked")), "read: {paths:?}");
+    assert!(
+        paths
+            .iter()
+            .all(|p| !p.contains("evil") && !p.contains("linked")),
+        "read: {paths:?}"
+    );
     assert!(a.problems.is_empty(), "{:?}", a.problems);
     // The location inside the root is linked; its read timeout is nginx's 60s default, below --timeout 90.
     assert_eq!(a.links.hops.len(), 1, "{:?}", a.links.unlinked);
     assert!(a.findings.is_empty(), "{:?}", a.findings);
     assert!(
-        a.inventory.skipped.iter().any(|(p, why)| p == "nginx/linked.conf" && why.contains("outside")),
+        a.inventory
+            .skipped
+            .iter()
+            .any(|(p, why)| p == "nginx/linked.conf" && why.contains("outside")),
         "{:?}",
         a.inventory.skipped
     );

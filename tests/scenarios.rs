@@ -19,6 +19,7 @@ const SCENARIOS: &[&str] = &[
     "parse-error-does-not-hide-findings",
     "monorepo-deployments-are-separate",
     "compose-uwsgi-ini",
+    "compose-entrypoint-scripts",
 ];
 
 fn fixture(name: &str) -> PathBuf {
@@ -220,4 +221,42 @@ fn example_readmes_show_the_current_output() {
             "examples/{name}/README.md is out of date; its output is now:\n{out}"
         );
     }
+}
+
+#[test]
+fn servers_started_through_entrypoint_scripts_are_found() {
+    let a = run(&fixture("compose-entrypoint-scripts"));
+    assert_eq!(a.links.hops.len(), 2, "{:?}", a.links.unlinked);
+    let timeout_of = |service: &str| {
+        let w = a
+            .model
+            .workloads
+            .iter()
+            .find(|w| w.name.value == service)
+            .unwrap();
+        let s = &a.model.servers[w.server.expect("a server")];
+        (
+            s.settings["timeout"].value.to_string(),
+            a.map
+                .get(s.settings["timeout"].origin.span().unwrap().file)
+                .path
+                .clone(),
+        )
+    };
+    // `exec "$@"` hands over to the image CMD.
+    assert_eq!(
+        timeout_of("web"),
+        ("20s".to_owned(), "web/Dockerfile".to_owned())
+    );
+    // The script starts gunicorn itself.
+    assert_eq!(
+        timeout_of("api"),
+        ("90s".to_owned(), "api/start.sh".to_owned())
+    );
+    let t001: Vec<_> = a.findings.iter().filter(|f| f.rule == "PAR-T001").collect();
+    assert_eq!(t001.len(), 1);
+    assert_eq!(
+        a.map.get(t001[0].related[0].span.file).path,
+        "web/Dockerfile"
+    );
 }

@@ -541,8 +541,71 @@ impl Assembler<'_> {
         fs: &ContainerFs,
         workload: Option<usize>,
     ) -> Option<usize> {
-        self.add_gunicorn(argv, env, fs, workload)
-            .or_else(|| self.add_uwsgi(argv, env, fs, workload))
+        let argv = self.through_entrypoint_script(argv, fs, 0);
+        self.add_gunicorn(&argv, env, fs, workload)
+            .or_else(|| self.add_uwsgi(&argv, env, fs, workload))
+    }
+
+    /// `ENTRYPOINT ["/docker-entrypoint.sh"]` (or `sh start.sh`): when the
+    /// program is a script that reaches the container, the server is whatever
+    /// the script starts. `"$@"` in that command stands for the remaining
+    /// arguments; a script that only does `exec "$@"` hands over to them.
+    fn through_entrypoint_script(
+        &mut self,
+        argv: &[shell::Word],
+        fs: &ContainerFs,
+        depth: usize,
+    ) -> Vec<shell::Word> {
+        const SHELLS: [&str; 4] = ["sh", "bash", "dash", "ash"];
+        let Some(first) = argv.first() else {
+            return Vec::new();
+        };
+        let base = |w: &shell::Word| w.text.rsplit('/').next().unwrap_or("").to_owned();
+        let (script, rest) = if SHELLS.contains(&base(first).as_str())
+            && argv.get(1).is_some_and(|w| !w.text.starts_with('-'))
+        {
+            (&argv[1], &argv[2..])
+        } else {
+            (first, &argv[1..])
+        };
+        if depth > 4
+            || script.has_expansion()
+            || ["gunicorn", "uwsgi"].contains(&base(script).as_str())
+        {
+            return argv.to_vec();
+        }
+        let Some((repo, _)) = fs.resolve(&script.text, &self.inv.all_paths) else {
+            return argv.to_vec();
+        };
+        let Some(id) = self.inv.load_extra(self.map, &repo) else {
+            return argv.to_vec();
+        };
+        let text = self.map.get(id).text.clone();
+        // Only text files that read like shell scripts.
+        if text.contains('\0') || !(repo.ends_with(".sh") || text.starts_with("#!")) {
+            return argv.to_vec();
+        }
+        let at = |r: Range<usize>| Span::new(id, r.start, r.end);
+        if let Some(inv) = shell::find_invocation_in_script(&text, &at, &["gunicorn", "uwsgi"]) {
+            let mut out: Vec<shell::Word> = inv
+                .env
+                .iter()
+                .map(|(k, w)| shell::Word::new(format!("{k}={}", w.text), w.span))
+                .collect();
+            out.push(inv.program.clone());
+            for a in &inv.args {
+                if a.text == "$@" || a.text == "$*" {
+                    out.extend(rest.iter().cloned());
+                } else {
+                    out.push(a.clone());
+                }
+            }
+            return out;
+        }
+        if text.contains("\"$@\"") || text.contains("exec $@") {
+            return self.through_entrypoint_script(rest, fs, depth + 1);
+        }
+        argv.to_vec()
     }
 
     /// Recognises a uWSGI invocation and resolves its options (files are looked
