@@ -38,7 +38,7 @@ fn includes_and_symlinks_that_leave_the_root_are_not_read() {
     std::os::unix::fs::symlink(outside.join("evil.conf"), root.join("nginx/linked.conf")).unwrap();
     std::os::unix::fs::symlink(&outside, root.join("nginx/conf.d")).unwrap();
 
-    let a = analyze(&[root.clone()], &RunOptions::default()).unwrap();
+    let a = analyze(std::slice::from_ref(&root), &RunOptions::default()).unwrap();
     let paths: Vec<&str> = a.map.files().iter().map(|f| f.path.as_str()).collect();
     assert!(
         paths
