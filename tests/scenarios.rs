@@ -20,6 +20,7 @@ const SCENARIOS: &[&str] = &[
     "monorepo-deployments-are-separate",
     "compose-uwsgi-ini",
     "compose-entrypoint-scripts",
+    "compose-supervisord-two-servers",
 ];
 
 fn fixture(name: &str) -> PathBuf {
@@ -234,7 +235,7 @@ fn servers_started_through_entrypoint_scripts_are_found() {
             .iter()
             .find(|w| w.name.value == service)
             .unwrap();
-        let s = &a.model.servers[w.server.expect("a server")];
+        let s = &a.model.servers[w.servers[0]];
         (
             s.settings["timeout"].value.to_string(),
             a.map
@@ -258,5 +259,35 @@ fn servers_started_through_entrypoint_scripts_are_found() {
     assert_eq!(
         a.map.get(t001[0].related[0].span.file).path,
         "web/Dockerfile"
+    );
+}
+
+#[test]
+fn supervisord_programs_in_a_container_are_linked_by_port() {
+    let a = run(&fixture("compose-supervisord-two-servers"));
+    assert_eq!(a.links.hops.len(), 2, "{:?}", a.links.unlinked);
+    let classes: Vec<String> = a
+        .links
+        .hops
+        .iter()
+        .map(|h| {
+            a.model.servers[h.server].settings["worker_class"]
+                .value
+                .to_string()
+        })
+        .collect();
+    assert!(
+        classes.contains(&"sync".to_owned()) && classes.contains(&"gevent".to_owned()),
+        "{classes:?}"
+    );
+    let t001: Vec<_> = a.findings.iter().filter(|f| f.rule == "PAR-T001").collect();
+    assert_eq!(
+        t001.len(),
+        1,
+        "only the sync program behind / is killed early"
+    );
+    assert_eq!(
+        a.map.get(t001[0].related[0].span.file).path,
+        "conf/supervisord.conf"
     );
 }

@@ -111,7 +111,7 @@ pub fn to_json(a: &Analysis) -> Json {
             json!({
                 "id": i, "orchestrator": w.kind.orchestrator(), "name": w.name.value,
                 "at": at(map, w.name.span), "hostnames": w.hostnames, "image": w.image,
-                "server": w.server, "settings": settings_json(map, &w.settings),
+                "servers": w.servers, "settings": settings_json(map, &w.settings),
             })
         })
         .collect();

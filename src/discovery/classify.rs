@@ -194,7 +194,16 @@ pub fn sniff(
         Candidate::Definite(kind) => Some(kind),
         Candidate::ComposeName => Some(FileKind::Compose),
         Candidate::Yaml => sniff_yaml(head),
-        Candidate::NginxLike => nginx_sniff(head).then_some(FileKind::Nginx),
+        Candidate::NginxLike => {
+            if nginx_sniff(head) {
+                Some(FileKind::Nginx)
+            } else if has_ini_section(head, |s| s.starts_with("program:")) {
+                // `supervisord.conf`
+                Some(FileKind::Supervisord)
+            } else {
+                None
+            }
+        }
         Candidate::Ini => {
             if has_ini_section(head, |s| s == "uwsgi") {
                 Some(FileKind::UwsgiIni)
@@ -456,7 +465,7 @@ mod tests {
         );
         assert_eq!(
             kind("supervisord.conf", "[program:web]\ncommand=gunicorn app\n"),
-            None
+            Some(FileKind::Supervisord)
         );
         assert_eq!(kind("etc/resolv.conf", "nameserver 8.8.8.8\n"), None);
         assert_eq!(

@@ -227,7 +227,7 @@ fn link_proxy(model: &Model, pi: usize, proxy: &Proxy, proxy_path: &str, links: 
         }
         for wi in candidates {
             let w = &model.workloads[wi];
-            let Some(server_index) = w.server else {
+            if w.servers.is_empty() {
                 links.unlinked.push(Unlinked {
                     proxy: pi,
                     target: addr.clone(),
@@ -237,64 +237,86 @@ fn link_proxy(model: &Model, pi: usize, proxy: &Proxy, proxy_path: &str, links: 
                     ),
                 });
                 continue;
-            };
-            let server = &model.servers[server_index];
-            let service_desc = format!("compose service `{}`", w.name.value);
-            match &server.binds {
-                Some(binds) => {
-                    let matching = binds.iter().find(|b| b.port.is_some() && b.port == port);
-                    match matching {
-                        Some(b) => links.hops.push(Hop {
-                            proxy: pi,
-                            upstream,
-                            upstream_server: si,
-                            workload: wi,
-                            server: server_index,
-                            port,
-                            reason: format!(
-                                "{via} names {service_desc}, whose {} binds {}:{}",
-                                server.kind,
-                                if b.host.is_empty() { "*" } else { &b.host },
-                                b.port.unwrap_or_default()
-                            ),
-                            weak: false,
-                        }),
-                        None => {
-                            let listed: Vec<String> = binds
-                                .iter()
-                                .map(|b| match (&b.unix_path, b.port) {
-                                    (Some(p), _) => format!("unix:{p}"),
-                                    (None, Some(p)) => format!("{}:{p}", b.host),
-                                    (None, None) => b.host.clone(),
-                                })
-                                .collect();
-                            links.unlinked.push(Unlinked {
-                                proxy: pi,
-                                target: addr.clone(),
-                                reason: format!(
-                                    "{service_desc} runs {} bound to {}, not port {}",
-                                    server.kind,
-                                    listed.join(", "),
-                                    port.map_or_else(|| "?".to_owned(), |p| p.to_string())
-                                ),
-                            });
-                        }
-                    }
-                }
-                None => links.hops.push(Hop {
-                    proxy: pi,
-                    upstream,
-                    upstream_server: si,
-                    workload: wi,
-                    server: server_index,
-                    port,
-                    reason: format!(
-                        "{via} names {service_desc}; its {} bind address is unknown, so the port could not be confirmed",
-                        server.kind
-                    ),
-                    weak: true,
-                }),
             }
+            let service_desc = format!("compose service `{}`", w.name.value);
+            // A server whose bind matches the port; with several servers in one
+            // container (supervisord), only that one is reached.
+            let mut strong = false;
+            for &si_server in &w.servers {
+                let server = &model.servers[si_server];
+                let Some(binds) = &server.binds else { continue };
+                if let Some(b) = binds.iter().find(|b| b.port.is_some() && b.port == port) {
+                    strong = true;
+                    links.hops.push(Hop {
+                        proxy: pi,
+                        upstream,
+                        upstream_server: si,
+                        workload: wi,
+                        server: si_server,
+                        port,
+                        reason: format!(
+                            "{via} names {service_desc}, whose {} binds {}:{}",
+                            server.kind,
+                            if b.host.is_empty() { "*" } else { &b.host },
+                            b.port.unwrap_or_default()
+                        ),
+                        weak: false,
+                    });
+                }
+            }
+            if strong {
+                continue;
+            }
+            let unknown: Vec<usize> = w
+                .servers
+                .iter()
+                .copied()
+                .filter(|&s| model.servers[s].binds.is_none())
+                .collect();
+            if !unknown.is_empty() {
+                for si_server in unknown {
+                    links.hops.push(Hop {
+                        proxy: pi,
+                        upstream,
+                        upstream_server: si,
+                        workload: wi,
+                        server: si_server,
+                        port,
+                        reason: format!(
+                            "{via} names {service_desc}; its {} bind address is unknown, so the port could not be confirmed",
+                            model.servers[si_server].kind
+                        ),
+                        weak: true,
+                    });
+                }
+                continue;
+            }
+            let listed: Vec<String> = w
+                .servers
+                .iter()
+                .flat_map(|&s| model.servers[s].binds.iter().flatten().map(move |b| (s, b)))
+                .map(|(s, b)| {
+                    let kind = model.servers[s].kind;
+                    match (&b.unix_path, b.port) {
+                        (Some(p), _) => format!("{kind} on unix:{p}"),
+                        (None, Some(p)) => format!("{kind} on {}:{p}", b.host),
+                        (None, None) => format!("{kind} on {}", b.host),
+                    }
+                })
+                .collect();
+            links.unlinked.push(Unlinked {
+                proxy: pi,
+                target: addr.clone(),
+                reason: format!(
+                    "{service_desc} runs {}, not port {}",
+                    if listed.is_empty() {
+                        "servers without a TCP bind".to_owned()
+                    } else {
+                        listed.join(", ")
+                    },
+                    port.map_or_else(|| "?".to_owned(), |p| p.to_string())
+                ),
+            });
         }
     }
 }

@@ -17,7 +17,10 @@ use crate::diag::Problem;
 use crate::discovery::{FileKind, Inventory};
 use crate::origin::Origin;
 use crate::source_map::SourceMap;
-use crate::sources::{compose, dockerfile, dotenv, gunicorn, nginx, procfile, shell, uwsgi, yaml};
+use crate::sources::{
+    compose, dockerfile, dotenv, gunicorn, nginx, procfile, shell, supervisord, systemd, uwsgi,
+    yaml,
+};
 use crate::span::{FileId, Span, Spanned};
 use crate::value::{Millis, Setting, Value};
 
@@ -62,7 +65,11 @@ pub fn build(inv: &Inventory, map: &mut SourceMap) -> Model {
     let mut composes = Vec::new();
     let mut procfiles = Vec::new();
     let mut nginx_files = Vec::new();
-    for (file, _kind, p) in parsed {
+    let mut host_units = Vec::new();
+    for (file, kind, p) in parsed {
+        if matches!(kind, FileKind::Supervisord | FileKind::Systemd) {
+            host_units.push((file, kind));
+        }
         match p {
             Parsed::Nginx(parsed) => nginx_files.push((file, parsed)),
             Parsed::Compose(c) => composes.push((file, c)),
@@ -82,6 +89,7 @@ pub fn build(inv: &Inventory, map: &mut SourceMap) -> Model {
         }
     }
     let mut assembler = Assembler {
+        started_configs: std::collections::HashSet::new(),
         inv,
         map,
         confs,
@@ -118,6 +126,9 @@ pub fn build(inv: &Inventory, map: &mut SourceMap) -> Model {
         for entry in &entries {
             assembler.add_procfile_entry(file, project, entry);
         }
+    }
+    for (file, kind) in host_units {
+        assembler.add_host_units(file, kind);
     }
     assembler.model
 }
@@ -250,6 +261,8 @@ impl NginxContainer {
 }
 
 struct Assembler<'a> {
+    /// supervisord files a container starts (not read again as host units).
+    started_configs: std::collections::HashSet<String>,
     inv: &'a Inventory,
     map: &'a mut SourceMap,
     confs: HashMap<String, gunicorn::PyConf>,
@@ -492,7 +505,7 @@ impl Assembler<'_> {
         }
 
         let workload_index = self.model.workloads.len();
-        let server = self.add_app_server(&argv, &env, &fs, Some(workload_index));
+        let servers = self.add_app_server(&argv, &env, &fs, Some(workload_index));
         self.model.workloads.push(Workload {
             kind: WorkloadKind::ComposeService,
             file,
@@ -500,7 +513,7 @@ impl Assembler<'_> {
             hostnames,
             settings,
             image: service.image.as_ref().map(|i| i.value.clone()),
-            server,
+            servers,
             project,
         });
     }
@@ -517,8 +530,8 @@ impl Assembler<'_> {
         let mut fs = ContainerFs::new("/app");
         fs.add("/app", &dir, "the Procfile's directory is the app root");
         let workload_index = self.model.workloads.len();
-        let server = self.add_app_server(&argv, &Env::new(), &fs, Some(workload_index));
-        if server.is_some() {
+        let servers = self.add_app_server(&argv, &Env::new(), &fs, Some(workload_index));
+        if !servers.is_empty() {
             let hostnames = vec![entry.process.value.clone()];
             self.model.workloads.push(Workload {
                 kind: WorkloadKind::ProcfileProcess,
@@ -527,10 +540,154 @@ impl Assembler<'_> {
                 hostnames,
                 settings: Settings::new(),
                 image: None,
-                server,
+                servers,
                 project,
             });
         }
+    }
+
+    /// A supervisord file or systemd unit that no container starts: programs on
+    /// a host, whose files parity cannot see (`exhaustive = false`).
+    fn add_host_units(&mut self, file: FileId, kind: FileKind) {
+        if self.started_configs.contains(&self.map.get(file).path) {
+            return;
+        }
+        let text = self.map.get(file).text.clone();
+        let project = self.model.projects.len();
+        self.model.projects.push(super::Project {
+            file,
+            dir: parent_dir(&self.map.get(file).path),
+            mounted: Vec::new(),
+        });
+        let units: Vec<(
+            Spanned<String>,
+            Option<yaml::Text>,
+            Option<yaml::Text>,
+            Vec<(String, yaml::Text)>,
+            WorkloadKind,
+        )> = match kind {
+            FileKind::Supervisord => {
+                let (programs, problems) = supervisord::parse(file, &text);
+                self.model.problems.extend(problems);
+                programs
+                    .into_iter()
+                    .map(|p| {
+                        (
+                            p.name,
+                            p.command,
+                            p.directory,
+                            p.environment,
+                            WorkloadKind::SupervisordProgram,
+                        )
+                    })
+                    .collect()
+            }
+            FileKind::Systemd => {
+                let (svc, problems) = systemd::parse(file, &text);
+                self.model.problems.extend(problems);
+                let name = self
+                    .map
+                    .get(file)
+                    .path
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or("")
+                    .to_owned();
+                let anchor = svc.span.unwrap_or(Span::new(file, 0, 0));
+                svc.exec_start
+                    .into_iter()
+                    .map(|c| {
+                        (
+                            Spanned::new(name.clone(), anchor),
+                            Some(c),
+                            svc.working_directory.clone(),
+                            svc.environment.clone(),
+                            WorkloadKind::SystemdService,
+                        )
+                    })
+                    .collect()
+            }
+            _ => Vec::new(),
+        };
+        for (name, command, directory, environment, wkind) in units {
+            let Some(command) = command else { continue };
+            let mut fs = ContainerFs::new(directory.as_ref().map_or("/", |d| d.value.as_str()));
+            fs.exhaustive = false;
+            let env: Env = environment
+                .iter()
+                .map(|(k, t)| (k.clone(), (t.value.clone(), t.span)))
+                .collect();
+            let argv = match shell::split_words(&command.value, &|r| command.span_of(r)) {
+                Ok(w) => w,
+                Err(e) => {
+                    self.model.problems.push(Problem::parse(e.span, e.message));
+                    continue;
+                }
+            };
+            let workload_index = self.model.workloads.len();
+            let servers = self.add_app_server(&argv, &env, &fs, Some(workload_index));
+            if servers.is_empty() {
+                continue;
+            }
+            self.model.workloads.push(Workload {
+                kind: wkind,
+                file,
+                name,
+                hostnames: Vec::new(),
+                settings: Settings::new(),
+                image: None,
+                servers,
+                project,
+            });
+        }
+    }
+
+    /// `supervisord -c conf/supervisord.conf` inside a container: one server per program.
+    fn through_supervisord(
+        &mut self,
+        argv: &[shell::Word],
+        env: &Env,
+        fs: &ContainerFs,
+        workload: Option<usize>,
+    ) -> Vec<usize> {
+        let Some(inv) = shell::find_invocation(argv, &["supervisord"]) else {
+            return Vec::new();
+        };
+        let conf = inv
+            .args
+            .iter()
+            .position(|a| a.text == "-c" || a.text == "--configuration")
+            .and_then(|i| inv.args.get(i + 1))
+            .map_or("/etc/supervisor/supervisord.conf".to_owned(), |w| {
+                w.text.clone()
+            });
+        let Some((repo, _)) = fs.resolve(&conf, &self.inv.all_paths) else {
+            return Vec::new();
+        };
+        self.started_configs.insert(repo.clone());
+        let Some(id) = self.inv.load_extra(self.map, &repo) else {
+            return Vec::new();
+        };
+        let text = self.map.get(id).text.clone();
+        let (programs, problems) = supervisord::parse(id, &text);
+        self.model.problems.extend(problems);
+        let mut servers = Vec::new();
+        for p in programs {
+            let Some(command) = p.command else { continue };
+            let Ok(words) = shell::split_words(&command.value, &|r| command.span_of(r)) else {
+                continue;
+            };
+            let mut env = env.clone();
+            for (k, t) in &p.environment {
+                env.insert(k.clone(), (t.value.clone(), t.span));
+            }
+            let mut pfs = fs.clone();
+            if let Some(d) = &p.directory {
+                pfs.workdir = fs.absolute(&d.value);
+            }
+            servers.extend(self.add_app_server(&words, &env, &pfs, workload));
+        }
+        servers
     }
 
     /// Recognises the app server `argv` starts (gunicorn or uWSGI) and resolves its settings.
@@ -540,10 +697,15 @@ impl Assembler<'_> {
         env: &Env,
         fs: &ContainerFs,
         workload: Option<usize>,
-    ) -> Option<usize> {
+    ) -> Vec<usize> {
         let argv = self.through_entrypoint_script(argv, fs, 0);
-        self.add_gunicorn(&argv, env, fs, workload)
+        if let Some(s) = self
+            .add_gunicorn(&argv, env, fs, workload)
             .or_else(|| self.add_uwsgi(&argv, env, fs, workload))
+        {
+            return vec![s];
+        }
+        self.through_supervisord(&argv, env, fs, workload)
     }
 
     /// `ENTRYPOINT ["/docker-entrypoint.sh"]` (or `sh start.sh`): when the
@@ -696,16 +858,11 @@ impl Assembler<'_> {
 
         let mut notes = Vec::new();
         let mut config_file = None;
-        let explicit = cli
-            .options
-            .iter()
-            .rev()
-            .find(|o| o.name == "config")
-            .and_then(|o| o.value.clone());
         let cmd_args_word = env
             .get("GUNICORN_CMD_ARGS")
             .map(|(v, span)| shell::Word::new(v.clone(), *span));
-
+        // The last -c on the command line, else one inside GUNICORN_CMD_ARGS.
+        let mut explicit = gunicorn::config_location(&cli, cmd_args_word.as_ref());
         // Resolve the config file inside the container to a repository file.
         let conf_key: Option<String> = match &explicit {
             Some(path) => {
@@ -725,10 +882,21 @@ impl Assembler<'_> {
                     Some((repo, how)) => {
                         notes.push(format!("default ./gunicorn.conf.py is {repo} ({how})"))
                     }
-                    None => notes.push(
+                    None if fs.exhaustive => notes.push(
                         "no gunicorn.conf.py reaches the container; gunicorn defaults apply"
                             .to_owned(),
                     ),
+                    None => {
+                        // On a host any file may exist in the working directory.
+                        notes.push(format!(
+                            "runs on a host: parity cannot see whether {}/gunicorn.conf.py exists; what it would set is unknown",
+                            fs.workdir.trim_end_matches('/')
+                        ));
+                        explicit = Some(shell::Word::new(
+                            "./gunicorn.conf.py".to_owned(),
+                            inv.program.span,
+                        ));
+                    }
                 }
                 found.map(|(repo, _)| repo)
             }

@@ -12,6 +12,10 @@ pub struct ContainerFs {
     mounts: Vec<(String, String, String)>,
     /// The process working directory inside the container.
     pub workdir: String,
+    /// True inside a container whose files parity knows (image build, mounts):
+    /// a file that no mount provides is not there. False on a host, where
+    /// anything may exist: an optional lookup that finds nothing is unknown.
+    pub exhaustive: bool,
 }
 
 impl ContainerFs {
@@ -20,6 +24,7 @@ impl ContainerFs {
         Self {
             mounts: Vec::new(),
             workdir: normalize(if workdir.is_empty() { "/" } else { workdir }),
+            exhaustive: true,
         }
     }
 

@@ -74,6 +74,10 @@ pub enum WorkloadKind {
     ComposeService,
     /// A Procfile process type (Heroku and compatible platforms).
     ProcfileProcess,
+    /// A supervisord program on a host (not inside a known container).
+    SupervisordProgram,
+    /// A systemd service unit on a host.
+    SystemdService,
 }
 
 impl WorkloadKind {
@@ -82,6 +86,8 @@ impl WorkloadKind {
         match self {
             WorkloadKind::ComposeService => "compose",
             WorkloadKind::ProcfileProcess => "procfile",
+            WorkloadKind::SupervisordProgram => "supervisord",
+            WorkloadKind::SystemdService => "systemd",
         }
     }
 }
@@ -97,8 +103,8 @@ pub struct Workload {
     /// `stop_grace_period`, `stop_signal`.
     pub settings: Settings,
     pub image: Option<String>,
-    /// The app server this workload runs, if one was recognised.
-    pub server: Option<usize>,
+    /// The app servers this workload runs (several under supervisord).
+    pub servers: Vec<usize>,
     /// The deployment it belongs to: files of other deployments never link to it.
     pub project: usize,
 }

@@ -75,8 +75,11 @@ pub fn evaluate(
                 }
             }
             Subject::Workload => {
-                for w in &model.workloads {
-                    let Some(si) = w.server else { continue };
+                for (w, &si) in model
+                    .workloads
+                    .iter()
+                    .flat_map(|w| w.servers.iter().map(move |s| (w, s)))
+                {
                     let ctx = Ctx {
                         proxy: None,
                         app: &model.servers[si],

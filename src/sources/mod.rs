@@ -9,5 +9,7 @@ pub mod gunicorn;
 pub mod nginx;
 pub mod procfile;
 pub mod shell;
+pub mod supervisord;
+pub mod systemd;
 pub mod uwsgi;
 pub mod yaml;
