@@ -269,6 +269,15 @@ struct Assembler<'a> {
     model: Model,
 }
 
+/// A program of a supervisord file or the command of a systemd unit.
+struct HostUnit {
+    name: Spanned<String>,
+    command: Option<yaml::Text>,
+    directory: Option<yaml::Text>,
+    environment: Vec<(String, yaml::Text)>,
+    kind: WorkloadKind,
+}
+
 /// The environment a process starts with: name -> (value, where it was set).
 type Env = BTreeMap<String, (String, Span)>;
 
@@ -559,26 +568,18 @@ impl Assembler<'_> {
             dir: parent_dir(&self.map.get(file).path),
             mounted: Vec::new(),
         });
-        let units: Vec<(
-            Spanned<String>,
-            Option<yaml::Text>,
-            Option<yaml::Text>,
-            Vec<(String, yaml::Text)>,
-            WorkloadKind,
-        )> = match kind {
+        let units: Vec<HostUnit> = match kind {
             FileKind::Supervisord => {
                 let (programs, problems) = supervisord::parse(file, &text);
                 self.model.problems.extend(problems);
                 programs
                     .into_iter()
-                    .map(|p| {
-                        (
-                            p.name,
-                            p.command,
-                            p.directory,
-                            p.environment,
-                            WorkloadKind::SupervisordProgram,
-                        )
+                    .map(|p| HostUnit {
+                        name: p.name,
+                        command: p.command,
+                        directory: p.directory,
+                        environment: p.environment,
+                        kind: WorkloadKind::SupervisordProgram,
                     })
                     .collect()
             }
@@ -596,20 +597,25 @@ impl Assembler<'_> {
                 let anchor = svc.span.unwrap_or(Span::new(file, 0, 0));
                 svc.exec_start
                     .into_iter()
-                    .map(|c| {
-                        (
-                            Spanned::new(name.clone(), anchor),
-                            Some(c),
-                            svc.working_directory.clone(),
-                            svc.environment.clone(),
-                            WorkloadKind::SystemdService,
-                        )
+                    .map(|c| HostUnit {
+                        name: Spanned::new(name.clone(), anchor),
+                        command: Some(c),
+                        directory: svc.working_directory.clone(),
+                        environment: svc.environment.clone(),
+                        kind: WorkloadKind::SystemdService,
                     })
                     .collect()
             }
             _ => Vec::new(),
         };
-        for (name, command, directory, environment, wkind) in units {
+        for HostUnit {
+            name,
+            command,
+            directory,
+            environment,
+            kind: wkind,
+        } in units
+        {
             let Some(command) = command else { continue };
             let mut fs = ContainerFs::new(directory.as_ref().map_or("/", |d| d.value.as_str()));
             fs.exhaustive = false;
