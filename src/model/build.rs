@@ -89,6 +89,7 @@ pub fn build(inv: &Inventory, map: &mut SourceMap) -> Model {
         }
     }
     let mut assembler = Assembler {
+        built_images: std::collections::HashSet::new(),
         started_configs: std::collections::HashSet::new(),
         inv,
         map,
@@ -126,6 +127,11 @@ pub fn build(inv: &Inventory, map: &mut SourceMap) -> Model {
         for entry in &entries {
             assembler.add_procfile_entry(file, project, entry);
         }
+    }
+    let mut images: Vec<(&String, &dockerfile::Dockerfile)> = dockerfiles.iter().collect();
+    images.sort_by(|a, b| a.0.cmp(b.0));
+    for (path, d) in images {
+        assembler.add_image(path, d);
     }
     for (file, kind) in host_units {
         assembler.add_host_units(file, kind);
@@ -261,6 +267,8 @@ impl NginxContainer {
 }
 
 struct Assembler<'a> {
+    /// Dockerfiles a compose service builds (the others are images of their own).
+    built_images: std::collections::HashSet<String>,
     /// supervisord files a container starts (not read again as host units).
     started_configs: std::collections::HashSet<String>,
     inv: &'a Inventory,
@@ -426,35 +434,17 @@ impl Assembler<'_> {
             .or_else(|| stage.and_then(|s| s.workdir.as_ref().map(|w| w.value.clone())))
             .unwrap_or_else(|| "/".to_owned());
         let mut fs = ContainerFs::new(&workdir);
-        if let (Some((context, d)), Some(_)) = (&built, stage) {
-            // A stage built FROM an earlier stage starts from that stage's filesystem.
-            for copy in stage_chain(d).iter().flat_map(|s| s.copies.iter()) {
-                if copy.from.is_some() {
-                    continue;
-                }
-                for src in &copy.sources {
-                    let repo = normalize_rel(&join_rel(context, &src.value));
-                    let dest = copy.dest.value.clone();
-                    // `COPY dir/ /dest/` copies the directory's contents; `COPY file /dest/` keeps the name.
-                    let is_dir_copy = self
-                        .inv
-                        .all_paths
-                        .iter()
-                        .any(|p| repo.is_empty() || p.starts_with(&format!("{repo}/")));
-                    let target = if !is_dir_copy && dest.ends_with('/') {
-                        format!("{dest}{}", repo.rsplit('/').next().unwrap_or(""))
-                    } else {
-                        dest
-                    };
-                    let how = format!(
-                        "{} {} {}",
-                        if copy.add { "ADD" } else { "COPY" },
-                        src.value,
-                        copy.dest.value
-                    );
-                    fs.add(&target, &repo, how);
-                }
-            }
+        if let Some((context, d)) = &built {
+            copy_into(&mut fs, context, d, &self.inv.all_paths);
+            self.built_images
+                .insert(normalize_rel(&join_rel(context, "Dockerfile")));
+            self.built_images.extend(
+                service
+                    .build
+                    .as_ref()
+                    .and_then(|b| b.dockerfile.as_ref())
+                    .map(|df| normalize_rel(&join_rel(context, &df.value))),
+            );
         }
         for v in &service.volumes {
             let Some(source) = &v.source else { continue };
@@ -553,6 +543,60 @@ impl Assembler<'_> {
                 project,
             });
         }
+    }
+
+    /// A Dockerfile no compose service builds: an image run elsewhere (`docker
+    /// run`, Kubernetes). Its build context is taken to be its own directory
+    /// (`docker build .`).
+    fn add_image(&mut self, path: &str, d: &dockerfile::Dockerfile) {
+        if self.built_images.contains(path) {
+            return;
+        }
+        let Some(stage) = d.stages.last() else { return };
+        let Some(file) = self.map.find(path).map(|f| f.id) else {
+            return;
+        };
+        let context = parent_dir(path);
+        let workdir = stage
+            .workdir
+            .as_ref()
+            .map_or("/", |w| w.value.as_str())
+            .to_owned();
+        let mut fs = ContainerFs::new(&workdir);
+        copy_into(&mut fs, &context, d, &self.inv.all_paths);
+        let env: Env = stage
+            .env
+            .iter()
+            .map(|(k, t)| (k.clone(), (t.value.clone(), t.span)))
+            .collect();
+        let mut argv = Vec::new();
+        if let Some(i) = &stage.entrypoint {
+            argv.extend(instr_words(i));
+        }
+        if let Some(i) = &stage.cmd {
+            argv.extend(instr_words(i));
+        }
+        let workload_index = self.model.workloads.len();
+        let servers = self.add_app_server(&argv, &env, &fs, Some(workload_index));
+        if servers.is_empty() {
+            return;
+        }
+        let project = self.model.projects.len();
+        self.model.projects.push(super::Project {
+            file,
+            dir: context,
+            mounted: Vec::new(),
+        });
+        self.model.workloads.push(Workload {
+            kind: WorkloadKind::Image,
+            file,
+            name: Spanned::new(path.to_owned(), stage.span),
+            hostnames: Vec::new(),
+            settings: Settings::new(),
+            image: Some(stage.from.value.clone()),
+            servers,
+            project,
+        });
     }
 
     /// A supervisord file or systemd unit that no container starts: programs on
@@ -656,7 +700,7 @@ impl Assembler<'_> {
         fs: &ContainerFs,
         workload: Option<usize>,
     ) -> Vec<usize> {
-        let Some(inv) = shell::find_invocation(argv, &["supervisord"]) else {
+        let Some(inv) = invocation(argv, &["supervisord"]) else {
             return Vec::new();
         };
         let conf = inv
@@ -785,7 +829,7 @@ impl Assembler<'_> {
         fs: &ContainerFs,
         workload: Option<usize>,
     ) -> Option<usize> {
-        let inv = shell::find_invocation(argv, &["uwsgi"])?;
+        let inv = invocation(argv, &["uwsgi"])?;
         let mut env = env.clone();
         for (k, w) in &inv.env {
             env.insert(k.clone(), (w.text.clone(), w.span));
@@ -850,7 +894,7 @@ impl Assembler<'_> {
         fs: &ContainerFs,
         workload: Option<usize>,
     ) -> Option<usize> {
-        let inv = shell::find_invocation(argv, &["gunicorn"])?;
+        let inv = invocation(argv, &["gunicorn"])?;
         let cli = gunicorn::parse_args(&inv.args);
         let mut env = env.clone();
         for (k, w) in &inv.env {
@@ -1059,6 +1103,64 @@ fn nginx_containers(
         }
     }
     out
+}
+
+/// The invocation of one of `programs` in `argv`, looking through the wrappers
+/// the shell source knows and, failing that, through an unknown exec-style
+/// wrapper (`init-env supervisord ...`, `chamber exec -- gunicorn ...`): a later
+/// word that is exactly the program starts it.
+fn invocation(argv: &[shell::Word], programs: &[&str]) -> Option<shell::Invocation> {
+    if let Some(inv) = shell::find_invocation(argv, programs) {
+        return Some(inv);
+    }
+    let base = |w: &shell::Word| w.text.rsplit('/').next().unwrap_or("").to_owned();
+    let at = argv
+        .iter()
+        .enumerate()
+        .skip(1)
+        .find(|(_, w)| !w.has_expansion() && programs.contains(&base(w).as_str()))
+        .map(|(i, _)| i)?;
+    let mut inv = shell::find_invocation(&argv[at..], programs)?;
+    inv.via.insert(0, argv[0].text.clone());
+    Some(inv)
+}
+
+/// Records where `COPY`/`ADD` put repository files in the image, along the
+/// final stage's chain of base stages.
+fn copy_into(
+    fs: &mut ContainerFs,
+    context: &str,
+    d: &dockerfile::Dockerfile,
+    repo_files: &std::collections::BTreeSet<String>,
+) {
+    for copy in stage_chain(d).iter().flat_map(|s| s.copies.iter()) {
+        if copy.from.is_some() {
+            continue;
+        }
+        for src in &copy.sources {
+            let repo = normalize_rel(&join_rel(context, &src.value));
+            let dest = copy.dest.value.clone();
+            // `COPY dir/ /dest/` copies the directory's contents; `COPY file /dest/` keeps the name.
+            let prefix = format!("{repo}/");
+            let is_dir_copy = repo.is_empty()
+                || repo_files
+                    .range(prefix.clone()..)
+                    .next()
+                    .is_some_and(|p| p.starts_with(&prefix));
+            let target = if !is_dir_copy && dest.ends_with('/') {
+                format!("{dest}{}", repo.rsplit('/').next().unwrap_or(""))
+            } else {
+                dest
+            };
+            let how = format!(
+                "{} {} {}",
+                if copy.add { "ADD" } else { "COPY" },
+                src.value,
+                copy.dest.value
+            );
+            fs.add(&target, &repo, how);
+        }
+    }
 }
 
 /// The final stage and the stages it is built on, base first.

@@ -74,6 +74,8 @@ pub enum WorkloadKind {
     ComposeService,
     /// A Procfile process type (Heroku and compatible platforms).
     ProcfileProcess,
+    /// An image built from a Dockerfile that no compose service builds.
+    Image,
     /// A supervisord program on a host (not inside a known container).
     SupervisordProgram,
     /// A systemd service unit on a host.
@@ -87,6 +89,7 @@ impl WorkloadKind {
             WorkloadKind::ComposeService => "compose",
             WorkloadKind::ProcfileProcess => "procfile",
             WorkloadKind::SupervisordProgram => "supervisord",
+            WorkloadKind::Image => "docker",
             WorkloadKind::SystemdService => "systemd",
         }
     }
