@@ -275,9 +275,10 @@ fn annotation_value(k: &Key, raw: &str) -> Result<Value, String> {
             // The validator runs on the raw value, unless it is empty.
             if !raw.is_empty() && !valid_next_upstream(raw) {
                 return Err(format!(
-                    "`{}` fails the proxy-next-upstream validation (conditions among error, \
-                     timeout, invalid_header, http_500, http_502, http_503, http_504, http_403, \
-                     http_404, http_429, non_idempotent, off, separated by single spaces)",
+                    "`{}` fails the proxy-next-upstream validation of ingress-nginx v1.9+ \
+                     (conditions among error, timeout, invalid_header, http_500, http_502, \
+                     http_503, http_504, http_403, http_404, http_429, non_idempotent, off, \
+                     separated by single spaces)",
                     raw.escape_debug()
                 ));
             }

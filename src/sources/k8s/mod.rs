@@ -345,10 +345,13 @@ pub fn parse(file: FileId, text: &str) -> K8sFile {
 }
 
 /// `$(VAR)` expansion as the kubelet does it in `command`, `args` and env
-/// values: a defined `$(VAR)` is replaced (`lookup` gives its value), an
-/// undefined one stays as written, `$$` is a literal `$`, any other `$` is
-/// kept. The result keeps its map to the file: substituted values map to the
-/// `$(VAR)` they replaced.
+/// values (k8s `third_party/forked/golang/expansion`): a defined `$(VAR)` is
+/// replaced (`lookup` gives its value), an undefined one stays as written,
+/// `$$` is a literal `$`, any other `$` is kept. For an env value, `lookup`
+/// should know only the variables defined before it in `env`; for `command`
+/// and `args`, all of the container's. preStop `exec` commands are not
+/// expanded by the kubelet. The result keeps its map to the file:
+/// substituted values map to the `$(VAR)` they replaced.
 #[must_use]
 pub fn expand_var_refs(text: &Text, lookup: &dyn Fn(&str) -> Option<String>) -> Text {
     let v = text.value.as_str();
