@@ -6,6 +6,7 @@ pub mod compose;
 pub mod dockerfile;
 pub mod dotenv;
 pub mod gunicorn;
+pub mod k8s;
 pub mod nginx;
 pub mod procfile;
 pub mod shell;
