@@ -21,6 +21,7 @@ const SCENARIOS: &[&str] = &[
     "compose-uwsgi-ini",
     "compose-entrypoint-scripts",
     "compose-supervisord-two-servers",
+    "compose-gunicorn-env-expansion",
 ];
 
 fn fixture(name: &str) -> PathBuf {
@@ -290,4 +291,29 @@ fn supervisord_programs_in_a_container_are_linked_by_port() {
         a.map.get(t001[0].related[0].span.file).path,
         "conf/supervisord.conf"
     );
+}
+
+#[test]
+fn shell_variables_are_expanded_from_the_environment_or_left_unknown() {
+    let a = run(&fixture("compose-gunicorn-env-expansion"));
+    assert!(
+        a.problems.is_empty(),
+        "an unseen variable is not a broken command line: {:?}",
+        a.problems
+    );
+    assert_eq!(
+        a.links.hops.len(),
+        1,
+        "PORT from compose makes the bind 0.0.0.0:8000: {:?}",
+        a.links.unlinked
+    );
+    let s = &a.model.servers[a.links.hops[0].server];
+    assert_eq!(s.settings["timeout"].value.to_string(), "45s");
+    assert!(s.settings["keepalive"].value.is_unknown());
+    let t001 = a
+        .findings
+        .iter()
+        .find(|f| f.rule == "PAR-T001")
+        .expect("45s < 120s");
+    assert_eq!(t001.severity.as_str(), "error");
 }

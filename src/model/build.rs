@@ -18,8 +18,8 @@ use crate::discovery::{FileKind, Inventory};
 use crate::origin::Origin;
 use crate::source_map::SourceMap;
 use crate::sources::{
-    compose, dockerfile, dotenv, gunicorn, nginx, procfile, shell, supervisord, systemd, uwsgi,
-    yaml,
+    compose, dockerfile, dotenv, gunicorn, k8s, nginx, procfile, shell, supervisord, systemd,
+    uwsgi, yaml,
 };
 use crate::span::{FileId, Span, Spanned};
 use crate::value::{Millis, Setting, Value};
@@ -33,6 +33,7 @@ enum Parsed {
     Dockerfile(dockerfile::Dockerfile),
     Procfile(Vec<procfile::ProcfileEntry>, Vec<Problem>),
     Gunicorn(gunicorn::PyConf),
+    K8s(k8s::K8sFile),
     /// Recognised; its source arrives in a later version.
     NotYetRead,
 }
@@ -66,6 +67,7 @@ pub fn build(inv: &Inventory, map: &mut SourceMap) -> Model {
     let mut procfiles = Vec::new();
     let mut nginx_files = Vec::new();
     let mut host_units = Vec::new();
+    let mut manifests = Vec::new();
     for (file, kind, p) in parsed {
         if matches!(kind, FileKind::Supervisord | FileKind::Systemd) {
             host_units.push((file, kind));
@@ -85,6 +87,7 @@ pub fn build(inv: &Inventory, map: &mut SourceMap) -> Model {
                 model.problems.extend(conf.problems.iter().cloned());
                 confs.insert(shared.get(file).path.clone(), conf);
             }
+            Parsed::K8s(k) => manifests.push((file, k)),
             Parsed::NotYetRead => {}
         }
     }
@@ -133,6 +136,7 @@ pub fn build(inv: &Inventory, map: &mut SourceMap) -> Model {
     for (path, d) in images {
         assembler.add_image(path, d);
     }
+    assembler.add_k8s(&manifests);
     for (file, kind) in host_units {
         assembler.add_host_units(file, kind);
     }
@@ -164,6 +168,7 @@ fn parse_one(map: &SourceMap, file: FileId, kind: FileKind) -> Parsed {
             Parsed::Procfile(entries, problems)
         }
         FileKind::GunicornConf => Parsed::Gunicorn(gunicorn::parse_pyconf(file, text)),
+        FileKind::Kubernetes => Parsed::K8s(k8s::parse(file, text)),
         _ => Parsed::NotYetRead,
     }
 }
@@ -545,6 +550,126 @@ impl Assembler<'_> {
         }
     }
 
+    /// Kubernetes workloads: each container whose `command`/`args` start an app
+    /// server. Environment from `env` and `envFrom` (ConfigMap values resolved
+    /// when the ConfigMap is in the repository; Secrets are not read), `$(VAR)`
+    /// expanded as the kubelet does, `workingDir`. The image's files are not
+    /// visible, so an optional config lookup that finds nothing is unknown.
+    fn add_k8s(&mut self, manifests: &[(FileId, k8s::K8sFile)]) {
+        let mut configmaps: HashMap<String, Vec<&k8s::ConfigMap>> = HashMap::new();
+        for (_, m) in manifests {
+            for o in &m.objects {
+                if let k8s::Object::ConfigMap(cm) = o {
+                    configmaps
+                        .entry(cm.meta.name.value.clone())
+                        .or_default()
+                        .push(cm);
+                }
+            }
+        }
+        for (file, m) in manifests {
+            self.model.problems.extend(m.problems.iter().cloned());
+            let project = self.model.projects.len();
+            self.model.projects.push(super::Project {
+                file: *file,
+                dir: parent_dir(&self.map.get(*file).path),
+                mounted: Vec::new(),
+            });
+            for o in &m.objects {
+                let k8s::Object::Workload(w) = o else {
+                    continue;
+                };
+                let cm_value = |name: &str, key: &str| -> Option<(String, Span)> {
+                    let cms = configmaps.get(name)?;
+                    let cm = cms
+                        .iter()
+                        .find(|c| c.meta.namespace == w.meta.namespace)
+                        .or_else(|| cms.first())?;
+                    cm.data
+                        .iter()
+                        .find(|(k, _)| k == key)
+                        .map(|(_, t)| (t.value.clone(), t.span))
+                };
+                for c in &w.containers {
+                    let mut env = Env::new();
+                    for from in &c.env_from {
+                        if let k8s::EnvFrom::ConfigMap { name, prefix, .. } = from
+                            && let Some(cm) = configmaps.get(name).and_then(|v| v.first())
+                        {
+                            for (k, t) in &cm.data {
+                                let key = format!("{}{k}", prefix.as_deref().unwrap_or(""));
+                                env.insert(key, (t.value.clone(), t.span));
+                            }
+                        }
+                    }
+                    for e in &c.env {
+                        match (&e.value, &e.value_from) {
+                            (Some(v), _) => {
+                                env.insert(e.name.clone(), (v.value.clone(), v.span));
+                            }
+                            (None, Some(k8s::ValueFrom::ConfigMapKey { name, key, .. })) => {
+                                if let Some(v) = cm_value(name, key) {
+                                    env.insert(e.name.clone(), v);
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                    let lookup = |name: &str| env.get(name).map(|(v, _)| v.clone());
+                    let words = |items: &Option<Vec<yaml::Text>>| -> Vec<shell::Word> {
+                        items
+                            .iter()
+                            .flatten()
+                            .map(|t| text_word(&k8s::expand_var_refs(t, &lookup)))
+                            .collect()
+                    };
+                    let mut argv = words(&c.command);
+                    argv.extend(words(&c.args));
+                    let mut fs =
+                        ContainerFs::new(c.working_dir.as_ref().map_or("/", |d| d.value.as_str()));
+                    fs.exhaustive = false;
+                    let mut settings = Settings::new();
+                    let grace = match w.termination_grace {
+                        Some((secs, span)) => Setting::new(
+                            Value::Duration(Millis::from_secs(u64::try_from(secs).unwrap_or(0))),
+                            Origin::File { span },
+                        ),
+                        None => Setting::new(
+                            Value::Duration(Millis::from_secs(30)),
+                            Origin::Default {
+                                tool: "Kubernetes",
+                                versions: "all versions",
+                                anchor: Some(w.meta.name.span),
+                            },
+                        ),
+                    };
+                    settings.insert("stop_grace_period", grace);
+                    let workload_index = self.model.workloads.len();
+                    let servers = self.add_app_server(&argv, &env, &fs, Some(workload_index));
+                    if servers.is_empty() {
+                        continue;
+                    }
+                    self.model.workloads.push(Workload {
+                        kind: WorkloadKind::KubernetesContainer,
+                        file: *file,
+                        name: Spanned::new(
+                            format!(
+                                "{}/{} container {}",
+                                w.meta.kind, w.meta.name.value, c.name.value
+                            ),
+                            c.name.span,
+                        ),
+                        hostnames: Vec::new(),
+                        settings,
+                        image: c.image.as_ref().map(|i| i.value.clone()),
+                        servers,
+                        project,
+                    });
+                }
+            }
+        }
+    }
+
     /// A Dockerfile no compose service builds: an image run elsewhere (`docker
     /// run`, Kubernetes). Its build context is taken to be its own directory
     /// (`docker build .`).
@@ -895,7 +1020,48 @@ impl Assembler<'_> {
         workload: Option<usize>,
     ) -> Option<usize> {
         let inv = invocation(argv, &["gunicorn"])?;
-        let cli = gunicorn::parse_args(&inv.args);
+        // The shell expands `$VAR` before gunicorn sees its arguments: expand what
+        // the deployment sets visibly; an option whose value needs a variable
+        // parity cannot see is unknown, not an invalid command line.
+        let (args, unresolved) = expand_words(&inv.args, env);
+        // Which setting each unresolved word feeds: parse with a placeholder value.
+        let probe: Vec<shell::Word> = args
+            .iter()
+            .map(|w| {
+                if !unresolved.contains(&w.span) {
+                    return w.clone();
+                }
+                match w.text.split_once('=').filter(|(f, _)| f.starts_with('-')) {
+                    Some((flag, _)) => shell::Word::new(format!("{flag}=1"), w.span),
+                    None => shell::Word::new("1".to_owned(), w.span),
+                }
+            })
+            .collect();
+        let raw = gunicorn::parse_args(&probe);
+        let unknown_opts: Vec<(&'static str, Span, String)> = raw
+            .options
+            .iter()
+            .filter_map(|o| {
+                let v = o.value.as_ref()?;
+                let word = unresolved
+                    .iter()
+                    .find(|u| u.start <= v.span.start && v.span.end <= u.end)?;
+                let original = args
+                    .iter()
+                    .find(|w| w.span == *word)
+                    .map_or_else(String::new, |w| w.text.clone());
+                Some((o.name, o.span, original))
+            })
+            .collect();
+        let args: Vec<shell::Word> = args
+            .into_iter()
+            .filter(|w| {
+                !unknown_opts
+                    .iter()
+                    .any(|(_, span, _)| span.start <= w.span.start && w.span.end <= span.end)
+            })
+            .collect();
+        let cli = gunicorn::parse_args(&args);
         let mut env = env.clone();
         for (k, w) in &inv.env {
             env.insert(k.clone(), (w.text.clone(), w.span));
@@ -971,19 +1137,23 @@ impl Assembler<'_> {
         self.model
             .problems
             .extend(resolved.problems.iter().cloned());
-        for (span, msg) in &cli.errors {
-            self.model.problems.push(Problem::parse(
-                *span,
-                format!("gunicorn would refuse this command line: {msg}"),
-            ));
+        let mut settings = resolved.settings;
+        for (name, span, text) in unknown_opts {
+            settings.insert(
+                name,
+                Setting::new(
+                    Value::Unknown(format!("`{text}` is expanded when the container starts, from a variable parity cannot see")),
+                    Origin::Cli { span },
+                ),
+            );
         }
-        let binds = binds_of(resolved.settings.get("bind"));
+        let binds = binds_of(settings.get("bind"));
         let index = self.model.servers.len();
         self.model.servers.push(AppServer {
             kind: "gunicorn",
             workload,
             command: Spanned::new(command_text, anchor),
-            settings: resolved.settings,
+            settings,
             binds,
             config_file,
             unknown_settings: resolved.unknown_names,
@@ -1201,6 +1371,72 @@ fn uwsgi_bind(address: &str) -> Bind {
         port: port.parse().ok(),
         unix_path: None,
     }
+}
+
+/// Expands `$VAR`, `${VAR}`, `${VAR:-default}` and `${VAR-default}` in words
+/// as the shell would, from the environment parity knows. Returns the words
+/// and the spans of words that still depend on something unseen (an unknown
+/// variable, `$(...)`, backquotes).
+fn expand_words(words: &[shell::Word], env: &Env) -> (Vec<shell::Word>, Vec<Span>) {
+    let mut out = Vec::with_capacity(words.len());
+    let mut unresolved = Vec::new();
+    for w in words {
+        if !w.has_expansion() {
+            out.push(w.clone());
+            continue;
+        }
+        match expand_text(&w.text, env) {
+            Some(text) => out.push(shell::Word::new(text, w.span)),
+            None => {
+                unresolved.push(w.span);
+                out.push(w.clone());
+            }
+        }
+    }
+    (out, unresolved)
+}
+
+fn expand_text(text: &str, env: &Env) -> Option<String> {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.find(['$', '`']) {
+        out.push_str(&rest[..i]);
+        let after = &rest[i..];
+        if after.starts_with('`') || after.starts_with("$(") {
+            return None;
+        }
+        let tail = &after[1..];
+        if let Some(body) = tail.strip_prefix('{') {
+            let end = body.find('}')?;
+            let inner = &body[..end];
+            let (name, default) = match inner.find([':', '-']) {
+                Some(j) => (
+                    &inner[..j],
+                    Some(inner[j..].trim_start_matches(':').trim_start_matches('-')),
+                ),
+                None => (inner, None),
+            };
+            match (env.get(name), default) {
+                (Some((v, _)), _) => out.push_str(v),
+                (None, Some(d)) => out.push_str(d),
+                (None, None) => return None,
+            }
+            rest = &body[end + 1..];
+        } else {
+            let len = tail
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(tail.len());
+            if len == 0 {
+                out.push('$');
+                rest = tail;
+                continue;
+            }
+            out.push_str(&env.get(&tail[..len])?.0);
+            rest = &tail[len..];
+        }
+    }
+    out.push_str(rest);
+    Some(out)
 }
 
 fn binds_of(setting: Option<&Setting>) -> Option<Vec<Bind>> {

@@ -76,6 +76,8 @@ pub enum WorkloadKind {
     ProcfileProcess,
     /// An image built from a Dockerfile that no compose service builds.
     Image,
+    /// A container of a Kubernetes pod template.
+    KubernetesContainer,
     /// A supervisord program on a host (not inside a known container).
     SupervisordProgram,
     /// A systemd service unit on a host.
@@ -90,6 +92,7 @@ impl WorkloadKind {
             WorkloadKind::ProcfileProcess => "procfile",
             WorkloadKind::SupervisordProgram => "supervisord",
             WorkloadKind::Image => "docker",
+            WorkloadKind::KubernetesContainer => "kubernetes",
             WorkloadKind::SystemdService => "systemd",
         }
     }
