@@ -317,3 +317,24 @@ fn shell_variables_are_expanded_from_the_environment_or_left_unknown() {
         .expect("45s < 120s");
     assert_eq!(t001.severity.as_str(), "error");
 }
+
+#[test]
+fn kubernetes_containers_start_servers_with_configmap_env() {
+    let a = run(&fixture("k8s-gunicorn-args"));
+    assert!(a.problems.is_empty(), "{:?}", a.problems);
+    assert_eq!(a.model.servers.len(), 1);
+    let s = &a.model.servers[0];
+    // $(GUNICORN_TIMEOUT) is expanded by the kubelet from the ConfigMap in the repo.
+    assert_eq!(s.settings["timeout"].value.to_string(), "75s");
+    let w = &a.model.workloads[s.workload.unwrap()];
+    assert_eq!(w.kind.orchestrator(), "kubernetes");
+    assert_eq!(w.settings["stop_grace_period"].value.to_string(), "45s");
+    // The image's files are not visible: an unseen ./gunicorn.conf.py in /srv/api is unknown, not absent.
+    assert!(
+        s.notes
+            .iter()
+            .any(|n| n.contains("/srv/api/gunicorn.conf.py")),
+        "{:?}",
+        s.notes
+    );
+}

@@ -1105,7 +1105,7 @@ impl Assembler<'_> {
                     None => {
                         // On a host any file may exist in the working directory.
                         notes.push(format!(
-                            "runs on a host: parity cannot see whether {}/gunicorn.conf.py exists; what it would set is unknown",
+                            "parity cannot see the files of this host or image: whether {}/gunicorn.conf.py exists, and what it would set, is unknown",
                             fs.workdir.trim_end_matches('/')
                         ));
                         explicit = Some(shell::Word::new(
