@@ -945,6 +945,20 @@ impl Assembler<'_> {
         argv.to_vec()
     }
 
+    /// The environment an invocation runs with (its `VAR=x` prefixes over the
+    /// deployment's), the span defaults point at, and the command's text.
+    fn invocation_context(&self, inv: &shell::Invocation, env: &Env) -> (Env, Span, String) {
+        let mut env = env.clone();
+        for (k, w) in &inv.env {
+            env.insert(k.clone(), (w.text.clone(), w.span));
+        }
+        let anchor = inv
+            .args
+            .last()
+            .map_or(inv.program.span, |last| inv.program.span.to(last.span));
+        (env, anchor, self.map.text(anchor).to_owned())
+    }
+
     /// Recognises a uWSGI invocation and resolves its options (files are looked
     /// up inside the container, then in the repository).
     fn add_uwsgi(
@@ -955,15 +969,7 @@ impl Assembler<'_> {
         workload: Option<usize>,
     ) -> Option<usize> {
         let inv = invocation(argv, &["uwsgi"])?;
-        let mut env = env.clone();
-        for (k, w) in &inv.env {
-            env.insert(k.clone(), (w.text.clone(), w.span));
-        }
-        let anchor = inv
-            .args
-            .last()
-            .map_or(inv.program.span, |last| inv.program.span.to(last.span));
-        let command_text = self.map.text(anchor).to_owned();
+        let (env, anchor, command_text) = self.invocation_context(&inv, env);
         let lookup = |name: &str| env.get(name).cloned();
         let inventory = self.inv;
         let map = std::cell::RefCell::new(&mut *self.map);
@@ -1062,15 +1068,7 @@ impl Assembler<'_> {
             })
             .collect();
         let cli = gunicorn::parse_args(&args);
-        let mut env = env.clone();
-        for (k, w) in &inv.env {
-            env.insert(k.clone(), (w.text.clone(), w.span));
-        }
-        let anchor = inv
-            .args
-            .last()
-            .map_or(inv.program.span, |last| inv.program.span.to(last.span));
-        let command_text = self.map.text(anchor).to_owned();
+        let (env, anchor, command_text) = self.invocation_context(&inv, env);
 
         let mut notes = Vec::new();
         let mut config_file = None;

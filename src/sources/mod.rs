@@ -9,6 +9,7 @@ pub mod gunicorn;
 pub mod k8s;
 pub mod nginx;
 pub mod procfile;
+pub mod python;
 pub mod shell;
 pub mod supervisord;
 pub mod systemd;

@@ -2,6 +2,7 @@
 //! (generated from gunicorn 27.0.1's `config.py`), and the conversions
 //! gunicorn applies to values (Python `int()` rules, its validators).
 
+pub use crate::sources::python::py_repr;
 use crate::value::{Millis, Value};
 
 use super::pyconf::PyValue;
@@ -349,36 +350,6 @@ pub fn auto_int(s: &str) -> Result<i128, IntError> {
         return python_int(&format!("0o{rest}"), true);
     }
     python_int(s, true)
-}
-
-/// Python `repr()` of a string, as argparse and gunicorn print it.
-#[must_use]
-pub fn py_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    let mut out = String::new();
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
-    out
 }
 
 // ---------------------------------------------------------------------------
