@@ -120,6 +120,7 @@ fn every_rule_fails_its_fail_fixture_and_passes_its_pass_fixture() {
         let base = root().join("tests/fixtures/rules").join(&p.id);
         let only = RunOptions {
             only_rules: Some(vec![p.id.clone()]),
+            ..RunOptions::default()
         };
         let fail = analyze(&[base.join("fail")], &only).unwrap();
         assert!(fail.problems.is_empty(), "{}: {:?}", p.id, fail.problems);

@@ -4,16 +4,18 @@ mod check;
 pub mod exit;
 mod model_cmd;
 mod nginx_cmd;
+mod rules_cmd;
 
 use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-pub use check::{Analysis, RunOptions, analyze};
+pub use check::{Analysis, AnalyzeError, ConfigFlags, RunOptions, analyze, configure};
 pub use exit::ExitStatus;
 
 use crate::finding::Severity;
+use crate::policy::config::FailThreshold;
 use crate::report::{self, Format};
 
 /// parity: find timeout, keep-alive and shutdown disagreements between the
@@ -34,6 +36,32 @@ pub enum Command {
     /// nginx tools.
     #[command(subcommand)]
     Nginx(NginxCommand),
+    /// List every rule: id, name, severity, summary and documentation.
+    Rules(RulesArgs),
+    /// Print a rule's documentation page.
+    Rule(RuleArgs),
+    /// Write a commented starter `.parity.toml` (never overwrites one).
+    Init(InitArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RulesArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RuleArgs {
+    /// Rule id, e.g. PAR-T001.
+    pub id: String,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct InitArgs {
+    /// Directory to write `.parity.toml` into.
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]
@@ -58,6 +86,9 @@ pub struct ModelArgs {
     pub paths: Vec<PathBuf>,
     #[arg(long, value_enum, default_value_t = ModelFormat::Json)]
     pub format: ModelFormat,
+    /// Read this configuration file instead of `.parity.toml` at the scanned root.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 /// Threshold for a failing exit status.
@@ -98,12 +129,26 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
-    /// Exit with status 1 when a finding (or file problem) at or above this severity is reported.
-    #[arg(long, value_enum, default_value_t = FailOn::Warning)]
-    pub fail_on: FailOn,
+    /// Exit with status 1 when a finding (or file problem) at or above this severity is reported
+    /// [default: the configuration's `fail-on`, else warning].
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
     /// Colour in human output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Read this configuration file instead of `.parity.toml` (or `[tool.parity]` in
+    /// `pyproject.toml`) at the scanned root.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Rules to run, by id or family prefix (comma-separated); replaces the configuration's `select`.
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    pub select: Option<Vec<String>>,
+    /// Rules to leave out, by id or family prefix (comma-separated); replaces the configuration's `ignore`.
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    pub ignore: Option<Vec<String>>,
+    /// Disregard every inline `parity: ignore[...]` comment.
+    #[arg(long)]
+    pub no_inline_ignores: bool,
 }
 
 /// Runs the CLI with explicit arguments and output streams; returns the exit status.
@@ -138,16 +183,67 @@ where
         Command::Check(args) => run_check(&args, out, err),
         Command::Model(args) => run_model(&args, out, err),
         Command::Nginx(NginxCommand::Parse(args)) => nginx_cmd::run(&args, out, err),
+        Command::Rules(args) => rules_cmd::list(args.format, out, err),
+        Command::Rule(args) => rules_cmd::show(&args.id, out, err),
+        Command::Init(args) => rules_cmd::init(&args.dir, out, err),
+    }
+}
+
+/// Writes a pipeline error to `err`: invalid configurations and policies as
+/// diagnostics pointing into the file, anything else as one line.
+fn report_error(e: &AnalyzeError, err: &mut dyn Write) {
+    let diagnostic: &dyn miette::Diagnostic = match e {
+        AnalyzeError::Policy(p) => p.as_ref(),
+        AnalyzeError::Config(c) => c.as_ref(),
+        AnalyzeError::Discovery(_) => {
+            let _ = writeln!(err, "parity: {e}");
+            return;
+        }
+    };
+    let color = std::env::var_os("NO_COLOR").is_none()
+        && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let theme = if color {
+        miette::GraphicalTheme::unicode()
+    } else {
+        miette::GraphicalTheme::unicode_nocolor()
+    };
+    let handler = miette::GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_links(false);
+    let mut s = String::new();
+    if handler.render_report(&mut s, diagnostic).is_ok() {
+        let _ = write!(err, "{s}");
+    } else {
+        let _ = writeln!(err, "parity: {e}");
+    }
+}
+
+/// Reads the configuration and runs the pipeline; errors are written to `err`.
+fn configured_analysis(
+    paths: &[PathBuf],
+    flags: &ConfigFlags,
+    err: &mut dyn Write,
+) -> Option<(Analysis, RunOptions)> {
+    let run = || -> Result<(Analysis, RunOptions), AnalyzeError> {
+        let options = configure(paths, flags)?;
+        Ok((analyze(paths, &options)?, options))
+    };
+    match run() {
+        Ok(r) => Some(r),
+        Err(e) => {
+            report_error(&e, err);
+            None
+        }
     }
 }
 
 fn run_model(args: &ModelArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitStatus {
-    let analysis = match analyze(&args.paths, &RunOptions::default()) {
-        Ok(a) => a,
-        Err(e) => {
-            let _ = writeln!(err, "parity: {e}");
-            return ExitStatus::ToolError;
-        }
+    let flags = ConfigFlags {
+        config: args.config.clone(),
+        ..ConfigFlags::default()
+    };
+    let Some((analysis, _)) = configured_analysis(&args.paths, &flags, err) else {
+        return ExitStatus::ToolError;
     };
     let written = match args.format {
         ModelFormat::Json => {
@@ -168,13 +264,22 @@ fn run_model(args: &ModelArgs, out: &mut dyn Write, err: &mut dyn Write) -> Exit
 }
 
 fn run_check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitStatus {
-    let analysis = match analyze(&args.paths, &RunOptions::default()) {
-        Ok(a) => a,
-        Err(e) => {
-            let _ = writeln!(err, "parity: {e}");
-            return ExitStatus::ToolError;
-        }
+    let flags = ConfigFlags {
+        config: args.config.clone(),
+        select: args.select.clone(),
+        ignore: args.ignore.clone(),
+        no_inline_ignores: args.no_inline_ignores,
     };
+    let Some((analysis, options)) = configured_analysis(&args.paths, &flags, err) else {
+        return ExitStatus::ToolError;
+    };
+    // The command line wins over the configuration.
+    let fail_on = args.fail_on.unwrap_or(match options.config.fail_on {
+        Some(FailThreshold::At(Severity::Error)) => FailOn::Error,
+        Some(FailThreshold::At(Severity::Warning)) | None => FailOn::Warning,
+        Some(FailThreshold::At(Severity::Info)) => FailOn::Info,
+        Some(FailThreshold::Never) => FailOn::None,
+    });
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -198,5 +303,5 @@ fn run_check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Exit
         let _ = writeln!(err, "parity: cannot write output: {e}");
         return ExitStatus::ToolError;
     }
-    analysis.status(args.fail_on.threshold())
+    analysis.status(fail_on.threshold())
 }

@@ -448,7 +448,7 @@ fn suggest(known: &[&str], wrong: &str) -> Option<String> {
 }
 
 /// Edit distance at most 2 (or a case-only difference).
-fn similar(a: &str, b: &str) -> bool {
+pub(super) fn similar(a: &str, b: &str) -> bool {
     if a.eq_ignore_ascii_case(b) {
         return true;
     }

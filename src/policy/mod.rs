@@ -5,10 +5,13 @@
 //! binary ([`builtin`]).
 
 mod builtin;
+pub mod config;
+pub mod docs;
 pub mod expr;
 mod fields;
 mod load;
 mod run;
+pub mod suppress;
 
 use std::collections::BTreeMap;
 

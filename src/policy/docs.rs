@@ -1,0 +1,79 @@
+//! The rule documentation pages (`docs/rules/<ID>.md`), embedded at compile
+//! time for `parity rule <ID>`, and the rule list of `parity rules`.
+//! `tests/config_cli.rs` checks this list equals the files on disk.
+
+use super::Policy;
+use super::suppress::META_RULES;
+use crate::finding::Severity;
+use crate::value::Value;
+
+/// (rule id, page) of every page in `docs/rules/`.
+pub const RULE_DOCS: &[(&str, &str)] = &[
+    ("PAR-E002", include_str!("../../docs/rules/PAR-E002.md")),
+    ("PAR-E003", include_str!("../../docs/rules/PAR-E003.md")),
+    ("PAR-S004", include_str!("../../docs/rules/PAR-S004.md")),
+    ("PAR-T001", include_str!("../../docs/rules/PAR-T001.md")),
+];
+
+/// The documentation page of rule `id`.
+#[must_use]
+pub fn rule_doc(id: &str) -> Option<&'static str> {
+    RULE_DOCS
+        .iter()
+        .find(|(i, _)| *i == id)
+        .map(|(_, page)| *page)
+}
+
+/// One rule as `parity rules` lists it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RuleInfo {
+    pub id: String,
+    pub name: String,
+    pub severity: Severity,
+    pub summary: String,
+    pub docs: Option<String>,
+    /// Parameter name and default, written as in a config file (`1s`, `3`, `true`).
+    pub params: Vec<(String, String)>,
+    /// `policies/...yaml` for a policy, `parity` for a rule built into parity itself.
+    pub source: String,
+}
+
+fn param_text(v: &Value) -> String {
+    match v {
+        Value::Duration(d) => d.compound(),
+        Value::Bool(b) => b.to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// Every rule of `policies` and parity's own rules, sorted by id.
+#[must_use]
+pub fn rule_list(policies: &[Policy]) -> Vec<RuleInfo> {
+    let mut out: Vec<RuleInfo> = policies
+        .iter()
+        .map(|p| RuleInfo {
+            id: p.id.clone(),
+            name: p.name.clone(),
+            severity: p.severity,
+            summary: p.summary.trim().to_owned(),
+            docs: p.docs.clone(),
+            params: p
+                .params
+                .iter()
+                .map(|(k, v)| (k.clone(), param_text(v)))
+                .collect(),
+            source: p.source.clone(),
+        })
+        .chain(META_RULES.iter().map(|m| RuleInfo {
+            id: m.id.to_owned(),
+            name: m.name.to_owned(),
+            severity: m.severity,
+            summary: m.summary.to_owned(),
+            docs: Some(m.docs.to_owned()),
+            params: Vec::new(),
+            source: "parity".to_owned(),
+        }))
+        .collect();
+    out.sort_by(|a, b| a.id.cmp(&b.id));
+    out
+}
