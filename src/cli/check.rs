@@ -93,7 +93,8 @@ impl Analysis {
 /// Discovers, parses, models, links and evaluates.
 ///
 /// # Errors
-/// An unreadable root or an invalid policy.
+/// An unreadable root, an invalid policy, or a configuration that names an
+/// unknown rule, parameter or glob.
 pub fn analyze(paths: &[PathBuf], options: &RunOptions) -> Result<Analysis, AnalyzeError> {
     let mut policies = policy::builtin()?;
     policies.extend(options.extra_policies.iter().cloned());
