@@ -321,16 +321,19 @@ fn find_config(
     Ok(found.pop())
 }
 
-/// Policy files (`*.yaml`, `*.yml`) under `dir`, sorted, recursively.
+/// Policy files (`*.yaml`, `*.yml`) under `dir`, sorted, recursively. Linked
+/// directories are not entered (a link cycle would never end).
 fn policy_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
         for entry in std::fs::read_dir(&d)? {
-            let path = entry?.path();
-            if path.is_dir() {
+            let entry = entry?;
+            let path = entry.path();
+            if entry.file_type()?.is_dir() {
                 stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+            } else if path.is_file() && path.extension().is_some_and(|e| e == "yaml" || e == "yml")
+            {
                 out.push(path);
             }
         }
