@@ -338,3 +338,26 @@ fn kubernetes_containers_start_servers_with_configmap_env() {
         s.notes
     );
 }
+
+#[test]
+fn the_configured_nginx_version_decides_version_dependent_defaults() {
+    let dir = fixture("config-nginx-version");
+    let options = parity::cli::configure(
+        std::slice::from_ref(&dir),
+        &parity::cli::ConfigFlags::default(),
+    )
+    .unwrap();
+    let a = analyze(std::slice::from_ref(&dir), &options).unwrap();
+    let v = &a.model.proxies[0].settings["http_version"];
+    assert_eq!(
+        v.value.to_string(),
+        "1.1",
+        "nginx >= 1.29.7 speaks HTTP/1.1 upstream by default"
+    );
+    // Without the config the version is unknown: both interpretations are kept.
+    let b = run(&dir);
+    assert!(matches!(
+        b.model.proxies[0].settings["http_version"].value,
+        parity::value::Value::OneOf(_)
+    ));
+}

@@ -93,7 +93,8 @@ impl Analysis {
 /// Discovers, parses, models, links and evaluates.
 ///
 /// # Errors
-/// An unreadable root or an invalid policy.
+/// An unreadable root, an invalid policy, or a configuration that names an
+/// unknown rule, parameter or glob.
 pub fn analyze(paths: &[PathBuf], options: &RunOptions) -> Result<Analysis, AnalyzeError> {
     let mut policies = policy::builtin()?;
     policies.extend(options.extra_policies.iter().cloned());
@@ -114,7 +115,7 @@ pub fn analyze(paths: &[PathBuf], options: &RunOptions) -> Result<Analysis, Anal
     };
     let inventory = discovery::discover(paths, &walk, &mut map)?;
     let files_scanned = inventory.files.len();
-    let model = model::build(&inventory, &mut map);
+    let model = model::build(&inventory, &mut map, options.nginx_version);
     let links = link::link(&model, &|f| map.get(f).path.clone());
     let mut findings = policy::evaluate(&policies, &model, &links, &map);
     findings.sort_by_cached_key(|f| f.sort_key(&map));
@@ -320,16 +321,19 @@ fn find_config(
     Ok(found.pop())
 }
 
-/// Policy files (`*.yaml`, `*.yml`) under `dir`, sorted, recursively.
+/// Policy files (`*.yaml`, `*.yml`) under `dir`, sorted, recursively. Linked
+/// directories are not entered (a link cycle would never end).
 fn policy_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
         for entry in std::fs::read_dir(&d)? {
-            let path = entry?.path();
-            if path.is_dir() {
+            let entry = entry?;
+            let path = entry.path();
+            if entry.file_type()?.is_dir() {
                 stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+            } else if path.is_file() && path.extension().is_some_and(|e| e == "yaml" || e == "yml")
+            {
                 out.push(path);
             }
         }

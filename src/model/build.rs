@@ -38,8 +38,13 @@ enum Parsed {
     NotYetRead,
 }
 
-/// Parses every discovered file and assembles the model.
-pub fn build(inv: &Inventory, map: &mut SourceMap) -> Model {
+/// Parses every discovered file and assembles the model. `nginx_version` is the
+/// version to assume when no nginx image tag in the repository pins one.
+pub fn build(
+    inv: &Inventory,
+    map: &mut SourceMap,
+    nginx_version: Option<nginx::NginxVersion>,
+) -> Model {
     let shared: &SourceMap = map;
     let parsed: Vec<(FileId, FileKind, Parsed)> = inv
         .files
@@ -99,7 +104,7 @@ pub fn build(inv: &Inventory, map: &mut SourceMap) -> Model {
         confs,
         model,
     };
-    assembler.add_nginx_configs(nginx_files, &composes, &dockerfiles);
+    assembler.add_nginx_configs(nginx_files, &composes, &dockerfiles, nginx_version);
     for (file, c) in composes {
         assembler.model.problems.extend(c.problems.iter().cloned());
         let dir = parent_dir(&assembler.map.get(file).path);
@@ -304,13 +309,18 @@ impl Assembler<'_> {
         files: Vec<(FileId, nginx::NginxFile)>,
         composes: &[(FileId, compose::ComposeFile)],
         dockerfiles: &HashMap<String, dockerfile::Dockerfile>,
+        configured: Option<nginx::NginxVersion>,
     ) {
         let containers = nginx_containers(self.map, composes, dockerfiles);
+        // The image tag that runs the file, else the configured version, else unknown.
         let version_of = |path: &str| -> nginx::NginxVersion {
             containers
                 .iter()
                 .find(|c| c.mounts_path(path))
-                .map_or(nginx::NginxVersion::Unknown, |c| c.version)
+                .map(|c| c.version)
+                .filter(|v| *v != nginx::NginxVersion::Unknown)
+                .or(configured)
+                .unwrap_or(nginx::NginxVersion::Unknown)
         };
         let mut covered = std::collections::HashSet::new();
         let mut problems = Vec::new();

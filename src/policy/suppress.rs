@@ -692,6 +692,102 @@ mod tests {
         assert!(!s[4].own_line);
     }
 
+    fn finding(rule: &str, span: Span) -> Finding {
+        Finding {
+            rule: rule.into(),
+            name: "x".into(),
+            severity: Severity::Error,
+            message: String::new(),
+            help: String::new(),
+            primary: Label {
+                span,
+                text: String::new(),
+            },
+            related: Vec::new(),
+            docs: None,
+            suppressed: None,
+        }
+    }
+
+    #[test]
+    fn placement_a_trailing_comment_covers_its_own_line_only() {
+        let text = "a 1;  # parity: ignore[PAR-T001] trailing, line 1
+                    b 2;
+                    # parity: ignore[PAR-T] alone, line 3
+                    c 3;
+                    d 4;
+";
+        let mut map = SourceMap::new();
+        let file = map.add("n.conf".into(), "n.conf".into(), text.as_bytes());
+        let at = |needle: &str| {
+            let start = text.find(needle).unwrap();
+            Span::new(file, start, start + needle.len())
+        };
+        let mut findings = vec![
+            finding("PAR-T001", at("a 1")),
+            finding("PAR-T001", at("b 2")),
+            finding("PAR-T002", at("c 3")),
+            finding("PAR-T001", at("d 4")),
+            finding("PAR-S004", at("c 3")),
+        ];
+        let known = ["PAR-T001", "PAR-T002", "PAR-S004", "PAR-E002", "PAR-E003"];
+        apply(
+            &mut findings,
+            &[(file, CommentStyle::Nginx)],
+            &map,
+            &SuppressOptions {
+                known_rules: &known,
+                ran_rules: &known[..3],
+                unused: Some(Severity::Info),
+                invalid: Some(Severity::Info),
+            },
+        );
+        let reasons: Vec<Option<&str>> = findings.iter().map(|f| f.suppressed.as_deref()).collect();
+        assert_eq!(
+            reasons,
+            vec![
+                Some("trailing, line 1"),
+                None, // the line-1 comment follows code: it does not reach line 2
+                Some("alone, line 3"),
+                None, // two lines below
+                None, // another family
+            ]
+        );
+        // Both comments were used: no PAR-E002.
+        assert_eq!(findings.len(), 5);
+    }
+
+    #[test]
+    fn unused_ids_are_named_and_unknown_ones_called_out() {
+        let text = "# parity: ignore[PAR-T001, PAR-Z9, PAR-S004] why
+x 1;
+";
+        let mut map = SourceMap::new();
+        let file = map.add("n.conf".into(), "n.conf".into(), text.as_bytes());
+        let start = text.find("x 1").unwrap();
+        let mut findings = vec![finding("PAR-T001", Span::new(file, start, start + 3))];
+        let known = ["PAR-T001", "PAR-S004"];
+        apply(
+            &mut findings,
+            &[(file, CommentStyle::Nginx)],
+            &map,
+            &SuppressOptions {
+                known_rules: &known,
+                // PAR-S004 did not run: not reported.
+                ran_rules: &known[..1],
+                unused: Some(Severity::Info),
+                invalid: None,
+            },
+        );
+        assert_eq!(findings[0].suppressed.as_deref(), Some("why"));
+        assert_eq!(findings.len(), 2);
+        assert_eq!(findings[1].rule, "PAR-E002");
+        assert_eq!(
+            findings[1].message,
+            "this suppression matches no finding: `PAR-Z9` is not a rule"
+        );
+    }
+
     #[test]
     fn styles_from_names() {
         assert_eq!(
