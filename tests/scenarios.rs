@@ -361,3 +361,20 @@ fn the_configured_nginx_version_decides_version_dependent_defaults() {
         parity::value::Value::OneOf(_)
     ));
 }
+
+#[test]
+fn env_files_in_the_repo_feed_the_environment_and_missing_ones_are_noted() {
+    let a = run(&fixture("compose-env-file"));
+    let s = &a.model.servers[0];
+    assert_eq!(s.settings["timeout"].value.to_string(), "75s");
+    assert_eq!(s.settings["timeout"].origin.kind(), "env");
+    // `environment` wins over env_file.
+    assert_eq!(s.settings["workers"].value.to_string(), "6");
+    assert!(
+        s.notes
+            .iter()
+            .any(|n| n.contains("secrets.env is not in the repository")),
+        "{:?}",
+        s.notes
+    );
+}

@@ -484,6 +484,20 @@ impl Assembler<'_> {
                 env.insert(k.clone(), (t.value.clone(), t.span));
             }
         }
+        // env_file first: `environment` wins over it, as in compose.
+        let mut missing_env_files = Vec::new();
+        for f in &service.env_files {
+            let path = normalize_rel(&join_rel(&compose_dir, &f.value));
+            match self.inv.load_extra(self.map, &path) {
+                Some(id) => {
+                    let text = self.map.get(id).text.clone();
+                    for line in dotenv::parse(id, &text) {
+                        env.insert(line.key, (line.value, line.span));
+                    }
+                }
+                None => missing_env_files.push(f.value.clone()),
+            }
+        }
         for e in &service.environment {
             if let Some(v) = &e.value {
                 env.insert(e.name.clone(), (v.value.clone(), v.span));
@@ -520,6 +534,13 @@ impl Assembler<'_> {
 
         let workload_index = self.model.workloads.len();
         let servers = self.add_app_server(&argv, &env, &fs, Some(workload_index));
+        for &si in &servers {
+            for f in &missing_env_files {
+                self.model.servers[si].notes.push(format!(
+                    "env_file {f} is not in the repository: variables it may set (GUNICORN_CMD_ARGS, WEB_CONCURRENCY, UWSGI_*) are not seen"
+                ));
+            }
+        }
         self.model.workloads.push(Workload {
             kind: WorkloadKind::ComposeService,
             file,
