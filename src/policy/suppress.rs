@@ -116,10 +116,9 @@ impl Suppression {
     }
 }
 
-/// Every `parity: ignore` comment of one file.
-#[must_use]
-pub fn scan(file: FileId, text: &str, style: CommentStyle) -> Vec<Suppression> {
-    let comments = match style {
+/// The comments of a text, as the format's own reader sees them.
+fn comments_of(text: &str, style: CommentStyle) -> Vec<Comment> {
+    match style {
         CommentStyle::Nginx => scan_hash(text, &NGINX),
         CommentStyle::Yaml => scan_hash(text, &YAML),
         CommentStyle::Shell => scan_hash(text, &SHELL),
@@ -127,7 +126,13 @@ pub fn scan(file: FileId, text: &str, style: CommentStyle) -> Vec<Suppression> {
         CommentStyle::Dockerfile => scan_line_comments(text, b"#"),
         CommentStyle::Ini => scan_line_comments(text, b";#"),
         CommentStyle::None => Vec::new(),
-    };
+    }
+}
+
+/// Every `parity: ignore` comment of one file.
+#[must_use]
+pub fn scan(file: FileId, text: &str, style: CommentStyle) -> Vec<Suppression> {
+    let comments = comments_of(text, style);
     let mut out = Vec::new();
     for c in comments {
         let Some(body) = text.get(c.body..c.end) else {
@@ -626,15 +631,7 @@ mod tests {
     use super::*;
 
     fn comments(text: &str, style: CommentStyle) -> Vec<&str> {
-        let c = match style {
-            CommentStyle::Nginx => scan_hash(text, &NGINX),
-            CommentStyle::Yaml => scan_hash(text, &YAML),
-            CommentStyle::Shell => scan_hash(text, &SHELL),
-            CommentStyle::Python => scan_python(text),
-            CommentStyle::Dockerfile => scan_line_comments(text, b"#"),
-            CommentStyle::Ini => scan_line_comments(text, b";#"),
-            CommentStyle::None => Vec::new(),
-        };
+        let c = comments_of(text, style);
         c.iter().map(|c| &text[c.start..c.end]).collect()
     }
 

@@ -1486,42 +1486,15 @@ fn find_in(argv: &[Word], programs: &[&str], mut f: Found, depth: usize) -> Opti
         }
         if base == "opentelemetry-instrument" {
             f.via.push(base.into());
-            let mut k = 0;
-            while let Some(o) = rest.get(k) {
-                let t = o.text.as_str();
-                if t == "--" {
-                    k += 1;
-                    break;
-                }
-                if t.starts_with('-') && t.len() > 1 {
-                    k += if t.contains('=') || t == "-h" || t == "--help" {
-                        1
-                    } else {
-                        2
-                    };
-                    continue;
-                }
-                break;
-            }
+            let k = skip_wrapper_flags(rest, |t| t == "-h" || t == "--help");
             return find_in(rest.get(k..)?, programs, f, depth + 1);
         }
         if base == "dockerize" {
             // Go flags: `-wait tcp://db:5432 -timeout 60s cmd...`.
             f.via.push(base.into());
-            let mut k = 0;
-            while let Some(o) = rest.get(k) {
-                let t = o.text.as_str();
-                if t == "--" {
-                    k += 1;
-                    break;
-                }
-                if t.starts_with('-') && t.len() > 1 {
-                    let boolean = matches!(t.trim_start_matches('-'), "no-overwrite" | "version");
-                    k += if t.contains('=') || boolean { 1 } else { 2 };
-                    continue;
-                }
-                break;
-            }
+            let k = skip_wrapper_flags(rest, |t| {
+                matches!(t.trim_start_matches('-'), "no-overwrite" | "version")
+            });
             return find_in(rest.get(k..)?, programs, f, depth + 1);
         }
         if base.starts_with("wait-for") {
@@ -1770,6 +1743,27 @@ fn find_wrapped(
         return find_in(&words, programs, f, depth + 1);
     }
     find_in(cmd, programs, f, depth + 1)
+}
+
+/// Index of the first word after a wrapper's own flags: `--` ends them, a flag
+/// takes the next word as its value unless it is `--flag=value` or `takes_no_value`.
+fn skip_wrapper_flags(rest: &[Word], takes_no_value: impl Fn(&str) -> bool) -> usize {
+    let mut k = 0;
+    while let Some(o) = rest.get(k) {
+        let t = o.text.as_str();
+        if t == "--" {
+            return k + 1;
+        }
+        if !(t.starts_with('-') && t.len() > 1) {
+            break;
+        }
+        k += if t.contains('=') || takes_no_value(t) {
+            1
+        } else {
+            2
+        };
+    }
+    k
 }
 
 #[cfg(test)]
