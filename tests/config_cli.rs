@@ -301,6 +301,135 @@ fn a_broken_user_policy_is_rejected_with_a_span_at_the_typo() {
         .stderr(predicate::str::contains("did you mean `when`?"));
 }
 
+/// Issue 6's acceptance exercise: a policy written only from
+/// docs/policy-language.md and docs/output-formats.md (parameters, one
+/// overridden in `.parity.toml`; arithmetic; `min`; duration literals).
+#[test]
+fn a_user_policy_written_from_the_docs_fires_with_both_spans() {
+    let dir = "tests/fixtures/user-policy-from-docs";
+    let v = check_json(&[dir, "--select", "ACME"], 1);
+    let all = findings(&v);
+    assert_eq!(all.len(), 1, "{all:#?}");
+    let f = &all[0];
+    assert_eq!(f["rule"], "ACME-D001");
+    assert_eq!(f["severity"], "warning");
+    // Primary: where the fix goes, `20s` of `stop_grace_period: 20s`.
+    assert_eq!(f["primary"]["path"], "docker-compose.yml");
+    assert_eq!(
+        (&f["primary"]["line"], &f["primary"]["column"]),
+        (&Value::from(5), &Value::from(24))
+    );
+    assert_eq!(f["primary"]["end_column"], 26);
+    // The other end: nginx's `proxy_read_timeout 100s;`.
+    let other = &f["related"][0];
+    assert_eq!(other["path"], "nginx/default.conf");
+    assert_eq!(
+        (&other["line"], &other["column"]),
+        (&Value::from(10), &Value::from(9))
+    );
+    // The configured parameter (90s), not the policy's default (2m), is used:
+    // min(100s, 90s) + 5s = 95s > 20s.
+    let message = f["message"].as_str().unwrap();
+    assert!(message.contains("run for 90s"), "{message}");
+    assert!(
+        message.contains("set at docker-compose.yml:5:24"),
+        "{message}"
+    );
+    assert!(
+        message.contains("set at nginx/default.conf:10:9"),
+        "{message}"
+    );
+    assert!(f["help"].as_str().unwrap().contains("(90s) plus 5s"));
+
+    // With a grace that covers min(read, SLO) + slack, the rule is quiet:
+    // 95s is enough, 94s is not.
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(Path::new(dir), tmp.path());
+    let compose = tmp.path().join("docker-compose.yml");
+    let text = std::fs::read_to_string(&compose).unwrap();
+    for (grace, fires) in [("94s", true), ("95s", false), ("1m35s", false)] {
+        std::fs::write(
+            &compose,
+            text.replace(
+                "stop_grace_period: 20s",
+                &format!("stop_grace_period: {grace}"),
+            ),
+        )
+        .unwrap();
+        let v = check_json(
+            &[tmp.path().to_str().unwrap(), "--select", "ACME"],
+            i32::from(fires),
+        );
+        assert_eq!(findings(&v).len(), usize::from(fires), "grace {grace}");
+    }
+}
+
+#[test]
+fn the_broken_copy_of_the_docs_policy_is_rejected_at_the_typo() {
+    parity()
+        .args(["check", "tests/fixtures/user-policy-from-docs-broken"])
+        .assert()
+        .code(2)
+        .stdout(predicate::str::is_empty())
+        .stderr(predicate::str::contains(
+            "ops/policies/ACME-D001-grace-shorter-than-slowest-request.yaml:15:7",
+        ))
+        .stderr(predicate::str::contains(
+            "unknown field `container.stop_grace_priod`",
+        ))
+        .stderr(predicate::str::contains(
+            "did you mean `container.stop_grace_period`?",
+        ));
+}
+
+#[test]
+fn rules_lists_user_policies_with_configured_parameters() {
+    let out = parity()
+        .args([
+            "rules",
+            "tests/fixtures/user-policy-from-docs",
+            "--format",
+            "json",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: Value = serde_json::from_slice(&out).unwrap();
+    let acme = v["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "ACME-D001")
+        .expect("the user policy is listed");
+    assert_eq!(acme["params"]["slowest_request"], "1m30s");
+    assert_eq!(acme["params"]["slack"], "5s");
+    assert_eq!(acme["enabled"], true);
+    assert!(
+        acme["source"]
+            .as_str()
+            .unwrap()
+            .ends_with("ops/policies/ACME-D001-grace-shorter-than-slowest-request.yaml")
+    );
+    parity()
+        .args(["rule", "ACME-D001", "tests/fixtures/user-policy-from-docs"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "# ACME-D001 grace-shorter-than-slowest-request",
+        ))
+        .stdout(predicate::str::contains(
+            "parameter `slowest_request`: 1m30s",
+        ));
+    // A selection marks rules off instead of hiding them.
+    parity()
+        .args(["rules", "tests/fixtures/config-select"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("off by the configuration"));
+}
+
 // ---------------------------------------------------------------- suppressions
 
 const REASON: &str = "reports run up to 5 minutes; gunicorn gets --timeout 330 in production";
@@ -543,4 +672,17 @@ fn init_writes_a_starter_config_and_never_overwrites() {
         std::fs::read_to_string(&path).unwrap(),
         "select = [\"PAR-T\"]\n"
     );
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
 }

@@ -7,7 +7,7 @@ mod nginx_cmd;
 mod rules_cmd;
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -46,6 +46,13 @@ pub enum Command {
 
 #[derive(Debug, clap::Args)]
 pub struct RulesArgs {
+    /// Directory whose configuration (`.parity.toml`, `[tool.parity]`) adds user
+    /// policies and overrides severities and parameters.
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// Read this configuration file instead of the one at PATH.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
@@ -55,6 +62,12 @@ pub struct RulesArgs {
 pub struct RuleArgs {
     /// Rule id, e.g. PAR-T001.
     pub id: String,
+    /// Directory whose configuration may add user policies.
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// Read this configuration file instead of the one at PATH.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -183,8 +196,14 @@ where
         Command::Check(args) => run_check(&args, out, err),
         Command::Model(args) => run_model(&args, out, err),
         Command::Nginx(NginxCommand::Parse(args)) => nginx_cmd::run(&args, out, err),
-        Command::Rules(args) => rules_cmd::list(args.format, out, err),
-        Command::Rule(args) => rules_cmd::show(&args.id, out, err),
+        Command::Rules(args) => match rules_options(&args.path, args.config.as_ref(), err) {
+            Some(options) => rules_cmd::list(&options, args.format, out, err),
+            None => ExitStatus::ToolError,
+        },
+        Command::Rule(args) => match rules_options(&args.path, args.config.as_ref(), err) {
+            Some(options) => rules_cmd::show(&options, &args.id, out, err),
+            None => ExitStatus::ToolError,
+        },
         Command::Init(args) => rules_cmd::init(&args.dir, out, err),
     }
 }
@@ -200,6 +219,12 @@ fn report_error(e: &AnalyzeError, err: &mut dyn Write) {
             return;
         }
     };
+    let _ = write!(err, "{}", render_diagnostic(diagnostic));
+}
+
+/// A diagnostic about parity's own inputs (configuration, policies) as text,
+/// coloured only on a terminal that wants colour.
+fn render_diagnostic(diagnostic: &dyn miette::Diagnostic) -> String {
     let color = std::env::var_os("NO_COLOR").is_none()
         && std::io::IsTerminal::is_terminal(&std::io::stderr());
     let theme = if color {
@@ -211,10 +236,24 @@ fn report_error(e: &AnalyzeError, err: &mut dyn Write) {
         .with_width(100)
         .with_links(false);
     let mut s = String::new();
-    if handler.render_report(&mut s, diagnostic).is_ok() {
-        let _ = write!(err, "{s}");
-    } else {
-        let _ = writeln!(err, "parity: {e}");
+    if handler.render_report(&mut s, diagnostic).is_err() {
+        s = format!("parity: {diagnostic}\n");
+    }
+    s
+}
+
+/// The configuration `parity rules` and `parity rule` read (for user policies).
+fn rules_options(path: &Path, config: Option<&PathBuf>, err: &mut dyn Write) -> Option<RunOptions> {
+    let flags = ConfigFlags {
+        config: config.cloned(),
+        ..ConfigFlags::default()
+    };
+    match configure(&[path.to_path_buf()], &flags) {
+        Ok(options) => Some(options),
+        Err(e) => {
+            report_error(&e, err);
+            None
+        }
     }
 }
 

@@ -420,6 +420,7 @@ pub fn load_policy(path: &str, text: &str) -> Result<Policy, Box<PolicyError>> {
         applies_to: subject,
         params,
         when,
+        when_text: when_text.value.clone(),
         primary: primary.value.clone(),
         labels,
         message,

@@ -34,6 +34,8 @@ pub struct Policy {
     /// Named parameters with their default values (config may override them).
     pub params: BTreeMap<String, Value>,
     pub when: expr::Expr,
+    /// The condition as written (shown by `parity rule` for user policies).
+    pub when_text: String,
     /// The field whose location is where the fix goes.
     pub primary: String,
     /// Field path -> label template for that end.
