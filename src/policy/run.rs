@@ -347,9 +347,9 @@ impl Run<'_> {
                         };
                         format!(
                             "{path} is {} before {} and {} since",
-                            value(0),
+                            shown(&value(0)),
                             boundary.release,
-                            value(1)
+                            shown(&value(1))
                         )
                     })
                     .collect();
@@ -473,6 +473,14 @@ fn finding(
         related,
         docs: policy.docs.clone(),
         suppressed: None,
+    }
+}
+
+/// A value as a sentence shows it: an empty list is `none`.
+fn shown(v: &Value) -> String {
+    match v {
+        Value::List(items) if items.is_empty() => "none".to_owned(),
+        v => v.to_string(),
     }
 }
 

@@ -1681,7 +1681,14 @@ fn validate(
                     ),
                 ));
             }
-            match check(d, kind) {
+            // A block after a value directive is a syntax error nginx reports
+            // first (the parser's problem); its arguments are not read.
+            let checked = if d.block.is_some() {
+                Ok(Value::Unset)
+            } else {
+                check(d, kind)
+            };
+            match checked {
                 Err(r) if r.bad_value => invalid.push(DirectiveFact {
                     name: d.name.clone(),
                     args: join_args(&d.args),
@@ -1690,13 +1697,17 @@ fn validate(
                     scope_families: None,
                     invalid: Some((r.message, r.span)),
                 }),
-                Err(r) => problems.push(Problem::parse(
-                    r.span,
-                    format!(
-                        "{} in \"{}\" directive; nginx would refuse the configuration",
-                        r.message, d.name
-                    ),
-                )),
+                Err(r) => {
+                    let place = if r.message.ends_with("directive") {
+                        String::new()
+                    } else {
+                        format!(" in \"{}\" directive", d.name)
+                    };
+                    problems.push(Problem::parse(
+                        r.span,
+                        format!("{}{place}; nginx would refuse the configuration", r.message),
+                    ));
+                }
                 Ok(_) => {}
             }
         }
