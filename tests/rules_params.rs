@@ -181,3 +181,39 @@ fn new_subjects_load_and_refuse_foreign_fields() {
     let e = load_policy("p.yaml", &policy("server_side", "app.timeout > 0s")).unwrap_err();
     assert!(e.message.contains("unknown subject"), "{}", e.message);
 }
+
+#[test]
+fn a_refused_value_is_reported_once() {
+    // proxy_read_timeout 30m1h: PAR-P004 reports it; PAR-T001, which reads
+    // it, does not add a "could not decide" finding.
+    let a = run(
+        "rules-extra/refused-read-timeout",
+        &["PAR-T001", "PAR-P004"],
+        "",
+        None,
+    );
+    let rules: Vec<&str> = a.findings.iter().map(|f| f.rule.as_str()).collect();
+    assert_eq!(rules, ["PAR-P004"], "{:?}", a.findings);
+    assert!(a.problems.is_empty(), "{:?}", a.problems);
+}
+
+#[test]
+fn t001_and_t002_never_meet_on_one_hop() {
+    let both = ["PAR-T001", "PAR-T002"];
+    let a = run("rules/PAR-T001/fail", &both, "", None);
+    assert_eq!(
+        a.findings
+            .iter()
+            .map(|f| f.rule.as_str())
+            .collect::<Vec<_>>(),
+        ["PAR-T001"]
+    );
+    let a = run("rules/PAR-T002/fail", &both, "", None);
+    assert_eq!(
+        a.findings
+            .iter()
+            .map(|f| f.rule.as_str())
+            .collect::<Vec<_>>(),
+        ["PAR-T002"]
+    );
+}

@@ -272,6 +272,9 @@ impl Run<'_> {
         match expr::eval_bool(&policy.when, &scope) {
             Truth::False => {}
             Truth::True => self.out.push(finding(policy, ctx, self.map, None, None)),
+            // A value the tool refuses is reported once where it is written
+            // (PAR-P004, or a problem); the rules that read it stay silent.
+            Truth::Unknown { fields } if refused_only(ctx, &fields) => {}
             Truth::Unknown { fields } => {
                 self.out
                     .push(finding(policy, ctx, self.map, Some(&fields), None));
@@ -474,6 +477,15 @@ fn finding(
         docs: policy.docs.clone(),
         suppressed: None,
     }
+}
+
+/// Whether every undecided field holds a value its tool refuses to parse
+/// (sources give those the reason `invalid ...`).
+fn refused_only(ctx: &Ctx<'_>, fields: &[String]) -> bool {
+    !fields.is_empty()
+        && fields.iter().all(
+            |f| matches!(&ctx.lookup(f).value, Value::Unknown(why) if why.starts_with("invalid ")),
+        )
 }
 
 /// A value as a sentence shows it: an empty list is `none`.

@@ -982,7 +982,25 @@ fn unread_include_may_pass(include: &Directive) -> bool {
 struct ListLevel<'a> {
     level: Option<(usize, Vec<&'a Directive>, bool)>,
     outer: Vec<&'a Directive>,
+    /// Unread includes of outer levels that hold entries: stock files
+    /// (known to hold them) go to `outer_stock`, others set `outer_unread`.
+    outer_stock: Vec<&'a Directive>,
     outer_unread: bool,
+}
+
+/// Stock include files known to hold entries of `directive`.
+fn is_stock_list_file(include: &Directive, directive: &str) -> bool {
+    let file = include
+        .arg(0)
+        .map(|p| p.rsplit('/').next().unwrap_or(p))
+        .unwrap_or_default();
+    matches!(
+        (file, directive),
+        ("uwsgi_params", "uwsgi_param")
+            | ("fastcgi_params" | "fastcgi.conf", "fastcgi_param")
+            | ("scgi_params", "scgi_param")
+            | ("proxy_params", "proxy_set_header")
+    )
 }
 
 fn list_level<'a>(chain: &[Scope<'a>], directive: &str) -> ListLevel<'a> {
@@ -1011,15 +1029,27 @@ fn list_level<'a>(chain: &[Scope<'a>], directive: &str) -> ListLevel<'a> {
         }
     }
     let mut outer = Vec::new();
+    let mut outer_stock = Vec::new();
     let mut outer_unread = false;
     for (_, scope) in levels {
-        let (visible, unread) = entries(scope);
+        let (visible, _) = entries(scope);
         outer.extend(visible);
-        outer_unread |= unread;
+        for inc in scope
+            .items
+            .iter()
+            .filter(|d| d.name == "include" && unread_include_may_hold(d, directive))
+        {
+            if is_stock_list_file(inc, directive) {
+                outer_stock.push(inc);
+            } else {
+                outer_unread = true;
+            }
+        }
     }
     ListLevel {
         level,
         outer,
+        outer_stock,
         outer_unread,
     }
 }
@@ -1040,7 +1070,7 @@ fn header_list(family: PassFamily, chain: &[Scope<'_>]) -> Option<HeaderList> {
         None => (Vec::new(), false),
     };
     let lost = if found.level.is_some() {
-        found
+        let mut lost: Vec<(String, Span)> = found
             .outer
             .iter()
             .filter(|d| {
@@ -1048,7 +1078,16 @@ fn header_list(family: PassFamily, chain: &[Scope<'_>]) -> Option<HeaderList> {
                 !own.iter().any(|(n, _)| n.eq_ignore_ascii_case(&name))
             })
             .map(|d| (name_of(d), d.span))
-            .collect()
+            .collect();
+        // A stock file's entries are all lost; they are named by the include.
+        lost.extend(
+            found
+                .outer_stock
+                .iter()
+                .map(|d| (format!("include {}", d.arg(0).unwrap_or_default()), d.span)),
+        );
+        lost.sort_by_key(|(_, span)| (span.file, span.start));
+        lost
     } else {
         Vec::new()
     };
@@ -2296,6 +2335,12 @@ mod tests {
                 .origin
                 .is_default()
         );
+        let f2 = facts(
+            "server {\n  include fastcgi_params;\n  location ~ \\.php$ { fastcgi_param SCRIPT_FILENAME $x; fastcgi_pass php:9000; }\n}\n",
+        );
+        let php = f2.routes[0].header_list.clone().unwrap();
+        assert!(!php.unread_include);
+        assert_eq!(names(&php.lost), ["include fastcgi_params"]);
         let e = list(4);
         assert_eq!(e.directive, "uwsgi_param");
         assert_eq!(names(&e.own), ["A"]);
