@@ -1560,3 +1560,78 @@ fn templates_render_values() {
     assert_eq!(r("{app.timeout < proxy.read_timeout}"), "true");
     assert_eq!(r("{seconds(app.timeout)} s"), "30 s");
 }
+
+// ---------------------------------------------------------------------------
+// `if(condition, a, b)`
+
+#[test]
+fn if_picks_a_branch_and_types_like_its_branches() {
+    assert_eq!(ty(r#"if(name == "x", margin, 2s)"#), Ok(Type::Duration));
+    assert_eq!(
+        ty(r#"if(app.workers > 1, "many", "one")"#),
+        Ok(Type::String)
+    );
+    let e = cerr(r#"if(name == "x", margin, 2)"#);
+    assert!(e.message.contains("same type"), "{e}");
+    let e = cerr(r#"if(margin, 1, 2)"#);
+    assert!(e.message.contains("must be a bool"), "{e}");
+    let e = cerr(r#"if(name == "x", 1)"#);
+    assert!(
+        e.message.contains("takes a condition and two values"),
+        "{e}"
+    );
+
+    let vals = Vals::default()
+        .param("name", s("app_first"))
+        .param("margin", secs(1))
+        .field("app.timeout", secs(30))
+        .field("proxy.read_timeout", secs(60));
+    let rule = r#"if(name == "app_first", app.timeout > proxy.read_timeout - margin, app.timeout < proxy.read_timeout + margin)"#;
+    assert_eq!(ev(rule, &vals), Truth::False);
+    let vals = vals.param("name", s("proxy_first"));
+    assert_eq!(ev(rule, &vals), Truth::True);
+}
+
+#[test]
+fn if_with_an_unknown_condition_is_known_only_when_the_branches_agree() {
+    let vals = Vals::default()
+        .field("app.server", unknown())
+        .field("app.timeout", secs(30));
+    assert_eq!(
+        eval_value(&p(r#"if(app.server == "x", 1, 1)"#), &vals),
+        Value::Int(1)
+    );
+    assert!(eval_value(&p(r#"if(app.server == "x", 1, 2)"#), &vals).is_unknown());
+    assert_eq!(
+        ev(
+            r#"if(app.server == "x", app.timeout > 1s, app.timeout > 2s)"#,
+            &vals
+        ),
+        Truth::True
+    );
+    assert_eq!(
+        ev(
+            r#"if(app.server == "x", app.timeout > 1s, app.timeout > 60s)"#,
+            &vals
+        ),
+        unknown_of(&["app.server"])
+    );
+    // An unset condition counts as false.
+    let vals = Vals::default().field("app.preload", Value::Unset);
+    assert_eq!(
+        eval_value(&p(r#"if(app.preload, "on", "off")"#), &vals),
+        s("off")
+    );
+}
+
+#[test]
+fn if_renders_in_templates() {
+    let t = parse_template(r#"{if(name == "app_first", "lower", "raise")} it to {if(name == "app_first", margin, 2 * margin)}"#)
+        .unwrap();
+    let vals = Vals::default()
+        .param("name", s("app_first"))
+        .param("margin", secs(5));
+    assert_eq!(render(&t, &vals), "lower it to 5s");
+    let vals = vals.param("name", s("proxy_first"));
+    assert_eq!(render(&t, &vals), "raise it to 10s");
+}

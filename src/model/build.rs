@@ -11,7 +11,8 @@ use rayon::prelude::*;
 
 use super::containerfs::{ContainerFs, normalize_rel};
 use super::{
-    AppServer, Bind, Model, Proxy, Settings, Upstream, UpstreamServer, Workload, WorkloadKind,
+    AppServer, Bind, Model, NginxDirective, Proxy, Settings, Upstream, UpstreamServer, Workload,
+    WorkloadKind,
 };
 use crate::diag::Problem;
 use crate::discovery::{FileKind, Inventory};
@@ -179,6 +180,7 @@ fn parse_one(map: &SourceMap, file: FileId, kind: FileKind) -> Parsed {
 }
 
 fn add_nginx(model: &mut Model, facts: nginx::routes::NginxFacts) {
+    let base = model.upstreams.len();
     for route in facts.routes {
         let mut name = String::new();
         if let Some(sn) = route.server_names.first() {
@@ -191,6 +193,17 @@ fn add_nginx(model: &mut Model, facts: nginx::routes::NginxFacts) {
         if let Some(loc) = &route.location {
             name.push_str(&format!(", location {}", loc.value));
         }
+        let upstream = route.upstream.as_ref().and_then(|n| {
+            facts
+                .upstreams
+                .iter()
+                .position(|u| &u.name.value == n)
+                .map(|i| base + i)
+        });
+        let mut settings = route.settings;
+        if let Some(list) = &route.header_list {
+            settings.extend(nginx::header_list_settings(list, route.pass.directive_span));
+        }
         model.proxies.push(Proxy {
             tool: "nginx",
             file: route.pass.directive_span.file,
@@ -198,7 +211,8 @@ fn add_nginx(model: &mut Model, facts: nginx::routes::NginxFacts) {
             family: route.pass.family.prefix(),
             target: Spanned::new(route.pass.target.value.clone(), route.pass.target.span),
             pass_span: route.pass.directive_span,
-            settings: route.settings,
+            settings,
+            upstream,
         });
     }
     for up in facts.upstreams {
@@ -213,9 +227,23 @@ fn add_nginx(model: &mut Model, facts: nginx::routes::NginxFacts) {
                     port: s.port,
                     unix_path: s.unix_path,
                     span: s.span,
+                    settings: s.settings,
                 })
                 .collect(),
             settings: up.settings,
+            implicit: up.implicit,
+        });
+    }
+    for d in facts.directives {
+        model.directives.push(NginxDirective {
+            name: d.name,
+            args: d.args,
+            span: d.span,
+            family: d.family.map(|(f, key)| (f.prefix(), key)),
+            scope_families: d
+                .scope_families
+                .map(|fs| fs.iter().map(|f| f.prefix()).collect()),
+            invalid: d.invalid.map(|(why, span)| Spanned::new(why, span)),
         });
     }
 }

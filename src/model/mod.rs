@@ -31,7 +31,27 @@ pub struct Model {
     pub workloads: Vec<Workload>,
     pub servers: Vec<AppServer>,
     pub projects: Vec<Project>,
+    /// nginx directives worth a rule of their own: family settings (with the
+    /// pass families their block uses) and values nginx refuses.
+    pub directives: Vec<NginxDirective>,
     pub problems: Vec<Problem>,
+}
+
+/// An nginx directive parity checked on its own (not through a route).
+#[derive(Debug, Clone)]
+pub struct NginxDirective {
+    pub name: String,
+    /// Arguments as written, joined by ' '.
+    pub args: String,
+    pub span: Span,
+    /// `<family>_<setting>` directives: the pass family (`uwsgi`) and the
+    /// family-independent setting (`read_timeout`).
+    pub family: Option<(&'static str, &'static str)>,
+    /// Pass families used by the `*_pass` directives of the directive's
+    /// block and the blocks inside it; `None` when an unread include may add more.
+    pub scope_families: Option<Vec<&'static str>>,
+    /// Why nginx refuses its time, size or number value, and where.
+    pub invalid: Option<Spanned<String>>,
 }
 
 /// One nginx location (or server, or `if`) that forwards requests upstream.
@@ -48,6 +68,10 @@ pub struct Proxy {
     /// The whole `*_pass` directive.
     pub pass_span: Span,
     pub settings: Settings,
+    /// Index in [`Model::upstreams`] of the upstream the target names (an
+    /// `upstream` block or the implicit upstream of `host:port`); `None` when
+    /// the target has variables (chosen per request) or cannot be read.
+    pub upstream: Option<usize>,
 }
 
 /// A server line of an `upstream` block.
@@ -57,6 +81,9 @@ pub struct UpstreamServer {
     pub port: Option<u16>,
     pub unix_path: Option<String>,
     pub span: Span,
+    /// `weight`, `max_fails`, `fail_timeout`, `max_conns`, `backup`, `down`,
+    /// `resolve`, with nginx's defaults.
+    pub settings: Settings,
 }
 
 /// An nginx `upstream` block.
@@ -66,6 +93,8 @@ pub struct Upstream {
     pub name: Spanned<String>,
     pub servers: Vec<UpstreamServer>,
     pub settings: Settings,
+    /// Created by a `*_pass host:port` target rather than an `upstream` block.
+    pub implicit: bool,
 }
 
 /// Where a workload is defined.

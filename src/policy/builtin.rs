@@ -7,12 +7,74 @@ use super::load::{PolicyError, load_policy};
 /// (path relative to the repository, contents) of every built-in policy.
 pub const BUILTIN: &[(&str, &str)] = &[
     (
-        "policies/timeouts/PAR-T001-hard-kill-shorter-than-proxy-read.yaml",
-        include_str!("../../policies/timeouts/PAR-T001-hard-kill-shorter-than-proxy-read.yaml"),
+        "policies/keepalive/PAR-K001-upstream-keepalive-inert.yaml",
+        include_str!("../../policies/keepalive/PAR-K001-upstream-keepalive-inert.yaml"),
+    ),
+    (
+        "policies/keepalive/PAR-K002-proxy-pool-idle-not-below-server-keepalive.yaml",
+        include_str!(
+            "../../policies/keepalive/PAR-K002-proxy-pool-idle-not-below-server-keepalive.yaml"
+        ),
+    ),
+    (
+        "policies/keepalive/PAR-K004-recycle-with-pooled-keepalive.yaml",
+        include_str!("../../policies/keepalive/PAR-K004-recycle-with-pooled-keepalive.yaml"),
+    ),
+    (
+        "policies/keepalive/PAR-K005-recycle-without-jitter.yaml",
+        include_str!("../../policies/keepalive/PAR-K005-recycle-without-jitter.yaml"),
+    ),
+    (
+        "policies/keepalive/PAR-K006-sync-worker-without-buffering-proxy.yaml",
+        include_str!("../../policies/keepalive/PAR-K006-sync-worker-without-buffering-proxy.yaml"),
+    ),
+    (
+        "policies/parsing/PAR-P004-invalid-nginx-time-or-size.yaml",
+        include_str!("../../policies/parsing/PAR-P004-invalid-nginx-time-or-size.yaml"),
+    ),
+    (
+        "policies/parsing/PAR-P005-array-directive-shadowing.yaml",
+        include_str!("../../policies/parsing/PAR-P005-array-directive-shadowing.yaml"),
+    ),
+    (
+        "policies/retries/PAR-R001-retries-non-idempotent.yaml",
+        include_str!("../../policies/retries/PAR-R001-retries-non-idempotent.yaml"),
+    ),
+    (
+        "policies/retries/PAR-R002-timeout-retry-amplification.yaml",
+        include_str!("../../policies/retries/PAR-R002-timeout-retry-amplification.yaml"),
+    ),
+    (
+        "policies/retries/PAR-R003-max-fails-flapping.yaml",
+        include_str!("../../policies/retries/PAR-R003-max-fails-flapping.yaml"),
     ),
     (
         "policies/shutdown/PAR-S004-compose-stop-grace-below-drain.yaml",
         include_str!("../../policies/shutdown/PAR-S004-compose-stop-grace-below-drain.yaml"),
+    ),
+    (
+        "policies/timeouts/PAR-T001-hard-kill-shorter-than-proxy-read.yaml",
+        include_str!("../../policies/timeouts/PAR-T001-hard-kill-shorter-than-proxy-read.yaml"),
+    ),
+    (
+        "policies/timeouts/PAR-T002-harakiri-shorter-than-proxy-read.yaml",
+        include_str!("../../policies/timeouts/PAR-T002-harakiri-shorter-than-proxy-read.yaml"),
+    ),
+    (
+        "policies/timeouts/PAR-T005-timeout-of-wrong-family.yaml",
+        include_str!("../../policies/timeouts/PAR-T005-timeout-of-wrong-family.yaml"),
+    ),
+    (
+        "policies/timeouts/PAR-T008-nonsync-timeout-not-a-request-limit.yaml",
+        include_str!("../../policies/timeouts/PAR-T008-nonsync-timeout-not-a-request-limit.yaml"),
+    ),
+    (
+        "policies/timeouts/PAR-T009-connect-timeout-above-os-limit.yaml",
+        include_str!("../../policies/timeouts/PAR-T009-connect-timeout-above-os-limit.yaml"),
+    ),
+    (
+        "policies/versions/PAR-V001-nginx-version-sensitive-default.yaml",
+        include_str!("../../policies/versions/PAR-V001-nginx-version-sensitive-default.yaml"),
     ),
 ];
 

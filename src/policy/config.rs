@@ -718,6 +718,16 @@ impl Config {
                             )),
                         )
                     })?;
+                    if let (Some(choices), Value::Str(word)) =
+                        (policy.param_choices.get(&name.value), &typed)
+                        && !choices.contains(word)
+                    {
+                        return Err(self.err(
+                            value.range.clone(),
+                            format!("`{}` of {id} cannot be \"{word}\"", name.value),
+                            Some(format!("write one of: {}", choices.join(", "))),
+                        ));
+                    }
                     policy.params.insert(name.value.clone(), typed);
                 }
             } else if other_rules.contains(&id.as_str()) {
@@ -889,11 +899,34 @@ mod tests {
         )
         .unwrap();
         c.apply(&mut pack, &[]).unwrap();
-        assert_eq!(pack.len(), 1);
-        assert_eq!(pack[0].severity, Severity::Warning);
+        assert!(pack.iter().all(|p| !p.id.starts_with("PAR-S")));
+        let t001 = pack.iter().find(|p| p.id == "PAR-T001").unwrap();
+        assert_eq!(t001.severity, Severity::Warning);
         assert_eq!(
-            pack[0].params.get("margin"),
+            t001.params.get("margin"),
             Some(&Value::Duration(crate::value::Millis(5000)))
+        );
+
+        // A choice parameter takes only its words.
+        let mut pack = builtin().unwrap();
+        let c = parse("[rules.PAR-T001]\nparams = { direction = \"app_first\" }\n").unwrap();
+        c.apply(&mut pack, &[]).unwrap();
+        let t001 = pack.iter().find(|p| p.id == "PAR-T001").unwrap();
+        assert_eq!(
+            t001.params.get("direction"),
+            Some(&Value::Str("app_first".into()))
+        );
+        let mut pack = builtin().unwrap();
+        let c = parse("[rules.PAR-T001]\nparams = { direction = \"inner_first\" }\n").unwrap();
+        let e = c.apply(&mut pack, &[]).unwrap_err();
+        assert!(
+            e.message.contains("cannot be \"inner_first\""),
+            "{}",
+            e.message
+        );
+        assert_eq!(
+            e.help.as_deref(),
+            Some("write one of: proxy_first, app_first")
         );
 
         let mut pack = builtin().unwrap();
@@ -944,7 +977,11 @@ mod tests {
         assert_eq!(c.fail_on, Some(FailThreshold::At(Severity::Warning)));
         let mut pack = builtin().unwrap();
         c.apply(&mut pack, &["PAR-E002"]).unwrap();
-        assert_eq!(pack.len(), 2);
+        assert!(
+            pack.iter()
+                .all(|p| p.id.starts_with("PAR-T") || p.id == "PAR-S004")
+        );
+        assert!(pack.iter().any(|p| p.id == "PAR-S004"));
         assert_eq!(
             pack.iter().find(|p| p.id == "PAR-T001").unwrap().severity,
             Severity::Warning

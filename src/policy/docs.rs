@@ -11,8 +11,23 @@ use crate::value::Value;
 pub const RULE_DOCS: &[(&str, &str)] = &[
     ("PAR-E002", include_str!("../../docs/rules/PAR-E002.md")),
     ("PAR-E003", include_str!("../../docs/rules/PAR-E003.md")),
+    ("PAR-K001", include_str!("../../docs/rules/PAR-K001.md")),
+    ("PAR-K002", include_str!("../../docs/rules/PAR-K002.md")),
+    ("PAR-K004", include_str!("../../docs/rules/PAR-K004.md")),
+    ("PAR-K005", include_str!("../../docs/rules/PAR-K005.md")),
+    ("PAR-K006", include_str!("../../docs/rules/PAR-K006.md")),
+    ("PAR-P004", include_str!("../../docs/rules/PAR-P004.md")),
+    ("PAR-P005", include_str!("../../docs/rules/PAR-P005.md")),
+    ("PAR-R001", include_str!("../../docs/rules/PAR-R001.md")),
+    ("PAR-R002", include_str!("../../docs/rules/PAR-R002.md")),
+    ("PAR-R003", include_str!("../../docs/rules/PAR-R003.md")),
     ("PAR-S004", include_str!("../../docs/rules/PAR-S004.md")),
     ("PAR-T001", include_str!("../../docs/rules/PAR-T001.md")),
+    ("PAR-T002", include_str!("../../docs/rules/PAR-T002.md")),
+    ("PAR-T005", include_str!("../../docs/rules/PAR-T005.md")),
+    ("PAR-T008", include_str!("../../docs/rules/PAR-T008.md")),
+    ("PAR-T009", include_str!("../../docs/rules/PAR-T009.md")),
+    ("PAR-V001", include_str!("../../docs/rules/PAR-V001.md")),
 ];
 
 /// The documentation page of rule `id`.

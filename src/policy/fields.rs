@@ -3,7 +3,8 @@
 //! a misspelt field is an error when the policy loads.
 
 use super::expr::Type;
-use crate::model::{AppServer, Proxy, Workload};
+use crate::finding::Label;
+use crate::model::{AppServer, NginxDirective, Proxy, Upstream, Workload};
 use crate::origin::Origin;
 use crate::span::Span;
 use crate::value::{Setting, Value};
@@ -11,20 +12,33 @@ use crate::value::{Setting, Value};
 /// What a policy is evaluated over.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Subject {
-    /// A proxy linked to the app server behind it: `proxy.*`, `app.*`, `container.*`.
+    /// A proxy linked to the app server behind it: `proxy.*`, `upstream.*`,
+    /// `app.*`, `container.*`.
     Hop,
     /// A workload running an app server: `app.*`, `container.*`.
     Workload,
+    /// One proxy location that forwards, linked or not: `proxy.*`, `upstream.*`.
+    Proxy,
+    /// One nginx directive parity checks on its own: `directive.*`.
+    Directive,
+    /// The outcome of another rule that depends on the nginx version, which
+    /// parity does not know: `split.*`.
+    VersionSplit,
 }
 
 impl Subject {
+    /// Every subject, in the order the docs list them.
+    pub const ALL: [Subject; 5] = [
+        Subject::Hop,
+        Subject::Workload,
+        Subject::Proxy,
+        Subject::Directive,
+        Subject::VersionSplit,
+    ];
+
     #[must_use]
     pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "hop" => Some(Subject::Hop),
-            "workload" => Some(Subject::Workload),
-            _ => None,
-        }
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
     }
 
     #[must_use]
@@ -32,6 +46,9 @@ impl Subject {
         match self {
             Subject::Hop => "hop",
             Subject::Workload => "workload",
+            Subject::Proxy => "proxy",
+            Subject::Directive => "directive",
+            Subject::VersionSplit => "version_split",
         }
     }
 }
@@ -40,11 +57,34 @@ const PROXY: &[(&str, Type)] = &[
     ("proxy.tool", Type::String),
     ("proxy.name", Type::String),
     ("proxy.family", Type::String),
+    ("proxy.target", Type::String),
+    ("proxy.upstream", Type::String),
     ("proxy.read_timeout", Type::Duration),
     ("proxy.connect_timeout", Type::Duration),
     ("proxy.send_timeout", Type::Duration),
+    ("proxy.next_upstream", Type::List),
     ("proxy.next_upstream_tries", Type::Number),
     ("proxy.next_upstream_timeout", Type::Duration),
+    ("proxy.http_version", Type::String),
+    ("proxy.connection_values", Type::List),
+    ("proxy.buffering", Type::Bool),
+    ("proxy.request_buffering", Type::Bool),
+    ("proxy.set_headers", Type::List),
+    ("proxy.lost_headers", Type::List),
+];
+
+const UPSTREAM: &[(&str, Type)] = &[
+    ("upstream.name", Type::String),
+    ("upstream.implicit", Type::Bool),
+    ("upstream.server_count", Type::Number),
+    ("upstream.keepalive", Type::Number),
+    ("upstream.keepalive_local", Type::Bool),
+    ("upstream.keepalive_timeout", Type::Duration),
+    ("upstream.keepalive_requests", Type::Number),
+    ("upstream.keepalive_time", Type::Duration),
+    ("upstream.max_fails", Type::Number),
+    ("upstream.fail_timeout", Type::Duration),
+    ("upstream.resolve", Type::Bool),
 ];
 
 const APP: &[(&str, Type)] = &[
@@ -58,6 +98,8 @@ const APP: &[(&str, Type)] = &[
     ("app.workers", Type::Number),
     ("app.max_requests", Type::Number),
     ("app.max_requests_jitter", Type::Number),
+    ("app.harakiri", Type::Duration),
+    ("app.max_requests_delta", Type::Number),
 ];
 
 const CONTAINER: &[(&str, Type)] = &[
@@ -66,10 +108,34 @@ const CONTAINER: &[(&str, Type)] = &[
     ("container.stop_grace_period", Type::Duration),
 ];
 
+const DIRECTIVE: &[(&str, Type)] = &[
+    ("directive.name", Type::String),
+    ("directive.args", Type::String),
+    ("directive.family", Type::String),
+    ("directive.setting", Type::String),
+    ("directive.scope_families", Type::List),
+    ("directive.error", Type::String),
+];
+
+const SPLIT: &[(&str, Type)] = &[
+    ("split.rule", Type::String),
+    ("split.rule_name", Type::String),
+    ("split.boundary", Type::String),
+    ("split.fires_before", Type::Bool),
+    ("split.fires_since", Type::Bool),
+    ("split.versions", Type::String),
+    ("split.values", Type::String),
+    ("split.message", Type::String),
+    ("split.help", Type::String),
+];
+
 fn tables(subject: Subject) -> &'static [&'static [(&'static str, Type)]] {
     match subject {
-        Subject::Hop => &[PROXY, APP, CONTAINER],
+        Subject::Hop => &[PROXY, UPSTREAM, APP, CONTAINER],
         Subject::Workload => &[APP, CONTAINER],
+        Subject::Proxy => &[PROXY, UPSTREAM],
+        Subject::Directive => &[DIRECTIVE],
+        Subject::VersionSplit => &[SPLIT],
     }
 }
 
@@ -93,82 +159,297 @@ pub fn field_names(subject: Subject) -> Vec<&'static str> {
         .collect()
 }
 
+/// A rule whose outcome depends on the side of an nginx version boundary
+/// (the version being unknown): what it reports on the side where it fires.
+#[derive(Debug, Clone)]
+pub(super) struct SplitOutcome {
+    pub rule: String,
+    pub rule_name: String,
+    /// The release that changed the defaults, e.g. `1.29.7`.
+    pub boundary: &'static str,
+    pub fires_before: bool,
+    pub fires_since: bool,
+    /// Where it fires, e.g. `>= 1.29.7`.
+    pub versions: &'static str,
+    /// The version-dependent values, e.g. `upstream.keepalive is 0 before
+    /// 1.29.7 and 32 since`.
+    pub values: String,
+    /// The rule's message and help on the side where it fires.
+    pub message: String,
+    pub help: String,
+    pub primary: Label,
+    pub related: Vec<Label>,
+}
+
+/// uWSGI options a field reads where the name differs from the field's
+/// (`app.workers` is uWSGI's `processes`); other uWSGI fields read the
+/// option whose name is the field's with `_` written `-`.
+const UWSGI_ALIASES: &[(&str, &str)] = &[("workers", "processes")];
+
 /// The model objects one evaluation reads.
 pub(super) struct Ctx<'a> {
     pub proxy: Option<&'a Proxy>,
-    pub app: &'a AppServer,
+    /// The upstream the proxy's target names.
+    pub upstream: Option<&'a Upstream>,
+    pub app: Option<&'a AppServer>,
     pub container: Option<&'a Workload>,
+    pub directive: Option<&'a NginxDirective>,
+    pub split: Option<&'a SplitOutcome>,
     /// Why the hop was linked, when the link is weak.
     pub weak: Option<&'a str>,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
+    /// A context with nothing in it; subjects fill in what they have.
+    pub fn empty() -> Self {
+        Ctx {
+            proxy: None,
+            upstream: None,
+            app: None,
+            container: None,
+            directive: None,
+            split: None,
+            weak: None,
+        }
+    }
+
     /// A place to point at when a field has no location of its own.
     pub fn anchor(&self) -> Span {
-        self.proxy.map_or(self.app.command.span, |p| p.pass_span)
+        if let Some(p) = self.proxy {
+            return p.pass_span;
+        }
+        if let Some(d) = self.directive {
+            return d.span;
+        }
+        if let Some(s) = self.split {
+            return s.primary.span;
+        }
+        if let Some(a) = self.app {
+            return a.command.span;
+        }
+        self.container
+            .map_or(Span::new(crate::span::FileId(0), 0, 0), |w| w.name.span)
     }
 
     /// The setting behind a field path (already validated against the schema).
     pub fn lookup(&self, path: &str) -> Setting {
         let (ns, name) = path.split_once('.').unwrap_or((path, ""));
-        let derived = |v: String, span: Span| Setting::new(Value::Str(v), Origin::File { span });
         match ns {
-            "proxy" => {
-                let Some(p) = self.proxy else {
-                    return unknown("this subject has no proxy");
-                };
-                match name {
-                    "tool" => derived(p.tool.to_owned(), p.pass_span),
-                    "name" => derived(p.name.clone(), p.pass_span),
-                    "family" => derived(p.family.to_owned(), p.pass_span),
-                    _ => p
-                        .settings
-                        .get(name)
-                        .cloned()
-                        .unwrap_or_else(|| unknown("not modelled for this proxy")),
-                }
-            }
-            "app" => match name {
-                "server" => Setting::new(
-                    Value::Str(self.app.kind.to_owned()),
-                    Origin::Cli {
-                        span: self.app.command.span,
-                    },
-                ),
-                "name" => {
-                    let name = self
-                        .container
-                        .map_or_else(|| self.app.kind.to_owned(), |w| w.name.value.clone());
-                    Setting::new(
-                        Value::Str(name),
-                        Origin::Cli {
-                            span: self.app.command.span,
-                        },
-                    )
-                }
-                _ => self
-                    .app
-                    .settings
-                    .get(name)
-                    .cloned()
-                    .unwrap_or_else(|| unknown("not resolved for this server")),
-            },
-            "container" => {
-                let Some(w) = self.container else {
-                    return unknown("this server runs outside a known container");
-                };
-                match name {
-                    "name" => derived(w.name.value.clone(), w.name.span),
-                    "orchestrator" => derived(w.kind.orchestrator().to_owned(), w.name.span),
-                    _ => w
-                        .settings
-                        .get(name)
-                        .cloned()
-                        .unwrap_or_else(|| unknown("not set for this workload")),
-                }
-            }
+            "proxy" => self.proxy_field(name),
+            "upstream" => self.upstream_field(name),
+            "app" => self.app_field(name),
+            "container" => self.container_field(name),
+            "directive" => self.directive_field(name),
+            "split" => self.split_field(name),
             _ => unknown("no such field"),
         }
+    }
+
+    fn proxy_field(&self, name: &str) -> Setting {
+        let Some(p) = self.proxy else {
+            return unknown("this subject has no proxy");
+        };
+        match name {
+            "tool" => derived(p.tool.to_owned(), p.pass_span),
+            "name" => derived(p.name.clone(), p.pass_span),
+            "family" => derived(p.family.to_owned(), p.pass_span),
+            "target" => derived(p.target.value.clone(), p.target.span),
+            "upstream" => match self.upstream {
+                Some(u) => derived(u.name.value.clone(), p.target.span),
+                None => Setting::new(
+                    Value::Unknown(no_upstream(p)),
+                    Origin::File {
+                        span: p.target.span,
+                    },
+                ),
+            },
+            _ => p
+                .settings
+                .get(name)
+                .cloned()
+                .unwrap_or_else(|| unknown("not modelled for this proxy")),
+        }
+    }
+
+    fn upstream_field(&self, name: &str) -> Setting {
+        let Some(u) = self.upstream else {
+            return match self.proxy {
+                Some(p) => unknown(&no_upstream(p)),
+                None => unknown("this subject has no upstream"),
+            };
+        };
+        let at = Origin::File { span: u.name.span };
+        match name {
+            "name" => Setting::new(Value::Str(u.name.value.clone()), at),
+            "implicit" => Setting::new(Value::Bool(u.implicit), at),
+            "server_count" => {
+                let up = u
+                    .servers
+                    .iter()
+                    .filter(|s| {
+                        s.settings
+                            .get("down")
+                            .is_none_or(|d| d.value != Value::Bool(true))
+                    })
+                    .count();
+                Setting::new(Value::Int(i64::try_from(up).unwrap_or(i64::MAX)), at)
+            }
+            "max_fails" | "fail_timeout" | "resolve" => {
+                // One value for the group: the servers' common value, or
+                // each distinct one (a condition then holds only if it holds
+                // for every server).
+                let mut values: Vec<Value> = Vec::new();
+                let mut origin = None;
+                for s in &u.servers {
+                    let Some(set) = s.settings.get(name) else {
+                        continue;
+                    };
+                    origin.get_or_insert_with(|| set.origin.clone());
+                    if !values.contains(&set.value) {
+                        values.push(set.value.clone());
+                    }
+                }
+                let value = match values.len() {
+                    0 => Value::Unset,
+                    1 => values.remove(0),
+                    _ => Value::OneOf(values),
+                };
+                Setting::new(value, origin.unwrap_or(at))
+            }
+            _ => u.settings.get(name).cloned().unwrap_or_else(|| {
+                if u.implicit {
+                    // `proxy_pass http://host:port` keeps no connections:
+                    // the pool settings do not apply.
+                    Setting::new(Value::Unset, at)
+                } else {
+                    unknown("not modelled for this upstream")
+                }
+            }),
+        }
+    }
+
+    fn app_field(&self, name: &str) -> Setting {
+        let Some(app) = self.app else {
+            return unknown("this subject has no app server");
+        };
+        let cli = || Origin::Cli {
+            span: app.command.span,
+        };
+        match name {
+            "server" => Setting::new(Value::Str(app.kind.to_owned()), cli()),
+            "name" => {
+                let name = self
+                    .container
+                    .map_or_else(|| app.kind.to_owned(), |w| w.name.value.clone());
+                Setting::new(Value::Str(name), cli())
+            }
+            _ => {
+                let found = app.settings.get(name).or_else(|| {
+                    if app.kind != "uwsgi" {
+                        return None;
+                    }
+                    let option = UWSGI_ALIASES
+                        .iter()
+                        .find(|(f, _)| *f == name)
+                        .map_or_else(|| name.replace('_', "-"), |(_, o)| (*o).to_owned());
+                    app.settings.get(option.as_str())
+                });
+                found
+                    .cloned()
+                    .unwrap_or_else(|| unknown("not resolved for this server"))
+            }
+        }
+    }
+
+    fn container_field(&self, name: &str) -> Setting {
+        let Some(w) = self.container else {
+            return unknown("this server runs outside a known container");
+        };
+        match name {
+            "name" => derived(w.name.value.clone(), w.name.span),
+            "orchestrator" => derived(w.kind.orchestrator().to_owned(), w.name.span),
+            _ => w
+                .settings
+                .get(name)
+                .cloned()
+                .unwrap_or_else(|| unknown("not set for this workload")),
+        }
+    }
+
+    fn directive_field(&self, name: &str) -> Setting {
+        let Some(d) = self.directive else {
+            return unknown("this subject has no directive");
+        };
+        let at = Origin::File { span: d.span };
+        let value = match name {
+            "name" => Value::Str(d.name.clone()),
+            "args" => Value::Str(d.args.clone()),
+            "family" => d
+                .family
+                .map_or(Value::Unset, |(f, _)| Value::Str(f.to_owned())),
+            "setting" => d
+                .family
+                .map_or(Value::Unset, |(_, k)| Value::Str(k.to_owned())),
+            "scope_families" => match &d.scope_families {
+                None => Value::Unknown(
+                    "an include parity cannot read may add locations to this block".to_owned(),
+                ),
+                Some(fs) if fs.is_empty() => Value::Unset,
+                Some(fs) => Value::List(fs.iter().map(|f| Value::Str((*f).to_owned())).collect()),
+            },
+            "error" => {
+                return match &d.invalid {
+                    Some(why) => Setting::new(
+                        Value::Str(why.value.clone()),
+                        Origin::File { span: why.span },
+                    ),
+                    None => Setting::new(Value::Unset, at),
+                };
+            }
+            _ => return unknown("no such field"),
+        };
+        Setting::new(value, at)
+    }
+
+    fn split_field(&self, name: &str) -> Setting {
+        let Some(s) = self.split else {
+            return unknown("this subject is not a version-dependent outcome");
+        };
+        let value = match name {
+            "rule" => Value::Str(s.rule.clone()),
+            "rule_name" => Value::Str(s.rule_name.clone()),
+            "boundary" => Value::Str(s.boundary.to_owned()),
+            "fires_before" => Value::Bool(s.fires_before),
+            "fires_since" => Value::Bool(s.fires_since),
+            "versions" => Value::Str(s.versions.to_owned()),
+            "values" => Value::Str(s.values.clone()),
+            "message" => Value::Str(s.message.clone()),
+            "help" => Value::Str(s.help.clone()),
+            _ => return unknown("no such field"),
+        };
+        Setting::new(
+            value,
+            Origin::File {
+                span: s.primary.span,
+            },
+        )
+    }
+}
+
+/// A value parity derives from the configuration's structure (a name, a
+/// family), located at `span`.
+fn derived(v: String, span: Span) -> Setting {
+    Setting::new(Value::Str(v), Origin::File { span })
+}
+
+fn no_upstream(p: &Proxy) -> String {
+    if p.target.value.contains('$') {
+        format!(
+            "the target \"{}\" has variables: nginx chooses the upstream per request",
+            p.target.value
+        )
+    } else {
+        format!("the target \"{}\" cannot be read", p.target.value)
     }
 }
 

@@ -74,6 +74,7 @@ const KEYS: &[&str] = &[
     "applies_to",
     "params",
     "when",
+    "info_when",
     "primary",
     "labels",
     "message",
@@ -266,13 +267,16 @@ pub fn load_policy(path: &str, text: &str) -> Result<Policy, Box<PolicyError>> {
             applies.span.range(),
             format!("unknown subject `{}`", applies.value),
             Some(
-                "use `hop` (proxy -> app server) or `workload` (a container running an app server)"
+                "use `hop` (proxy -> app server), `workload` (a container running an app server), \
+                 `proxy` (a proxy location alone), `directive` (an nginx directive) or \
+                 `version_split` (a rule whose outcome depends on the nginx version)"
                     .into(),
             ),
         )
     })?;
 
     let mut params = BTreeMap::new();
+    let mut param_choices = BTreeMap::new();
     if let Some(p) = root.get("params") {
         let Some(map) = p.as_map() else {
             return Err(l.err(
@@ -295,11 +299,20 @@ pub fn load_policy(path: &str, text: &str) -> Result<Policy, Box<PolicyError>> {
                     Some("parameter names are lower_snake_case".into()),
                 ));
             }
+            if v.as_map().is_some() {
+                let (default, choices) = choice_param(&l, key, v)?;
+                params.insert(key.to_owned(), Value::Str(default));
+                param_choices.insert(key.to_owned(), choices);
+                continue;
+            }
             let Some(t) = v.as_text() else {
                 return Err(l.err(
                     v.span.range(),
                     "a parameter default is a scalar (e.g. 1s, 3, true)",
-                    None,
+                    Some(
+                        "or `{ default: word, one_of: [word, other] }` for a choice of words"
+                            .into(),
+                    ),
                 ));
             };
             params.insert(key.to_owned(), param_value(&t.value));
@@ -336,6 +349,38 @@ pub fn load_policy(path: &str, text: &str) -> Result<Policy, Box<PolicyError>> {
         }
     }
 
+    if let Err(e) = choice_literals(&when, &param_choices) {
+        return Err(l.err(
+            Loader::in_text(when_text, e.span.clone()),
+            e.message.clone(),
+            e.help.clone(),
+        ));
+    }
+
+    let info_when = match root.get("info_when") {
+        None => None,
+        Some(node) => {
+            let Some(text) = node.as_text() else {
+                return Err(l.err(node.span.range(), "`info_when` must be a string", None));
+            };
+            let e = expr::parse(&text.value).map_err(|e| {
+                l.err(
+                    Loader::in_text(text, e.span.clone()),
+                    e.message.clone(),
+                    e.help.clone(),
+                )
+            })?;
+            expr::check_bool(&e, &env).map_err(|e| {
+                l.err(
+                    Loader::in_text(text, e.span.clone()),
+                    e.message.clone(),
+                    e.help.clone(),
+                )
+            })?;
+            Some(e)
+        }
+    };
+
     let primary = l.str_of(root, "primary")?;
     if field_type(subject, &primary.value).is_none() {
         return Err(l.err(
@@ -357,6 +402,17 @@ pub fn load_policy(path: &str, text: &str) -> Result<Policy, Box<PolicyError>> {
                 e.help.clone(),
             )
         })?;
+        for part in &tpl.parts {
+            if let expr::TemplatePart::Expr { expr, .. } = part
+                && let Err(e) = choice_literals(expr, &param_choices)
+            {
+                return Err(l.err(
+                    Loader::in_text(t, e.span.clone()),
+                    e.message.clone(),
+                    e.help.clone(),
+                ));
+            }
+        }
         for (path, range) in expr::template_fields(&tpl) {
             let base = path.strip_suffix(".origin").unwrap_or(&path);
             let ok = if base.contains('.') {
@@ -419,8 +475,10 @@ pub fn load_policy(path: &str, text: &str) -> Result<Policy, Box<PolicyError>> {
         summary: summary.value.clone(),
         applies_to: subject,
         params,
+        param_choices,
         when,
         when_text: when_text.value.clone(),
+        info_when,
         primary: primary.value.clone(),
         labels,
         message,
@@ -428,6 +486,89 @@ pub fn load_policy(path: &str, text: &str) -> Result<Policy, Box<PolicyError>> {
         docs,
         source: path.to_owned(),
     })
+}
+
+/// A word compared with a choice parameter must be one of its words:
+/// `direction == "app_frist"` would never hold.
+fn choice_literals(
+    e: &expr::Expr,
+    choices: &BTreeMap<String, Vec<String>>,
+) -> Result<(), expr::ExprError> {
+    if let expr::ExprKind::Binary {
+        op: expr::BinOp::Eq | expr::BinOp::Ne,
+        lhs,
+        rhs,
+        ..
+    } = &e.kind
+    {
+        for (a, b) in [(lhs, rhs), (rhs, lhs)] {
+            if let (expr::ExprKind::Param(name), expr::ExprKind::Str(word)) = (&a.kind, &b.kind)
+                && let Some(words) = choices.get(name)
+                && !words.contains(word)
+            {
+                return Err(expr::ExprError::new(
+                    format!("parameter `{name}` is never \"{word}\""),
+                    b.span.clone(),
+                )
+                .with_help(format!("it is one of: {}", words.join(", "))));
+            }
+        }
+    }
+    for child in e.children() {
+        choice_literals(child, choices)?;
+    }
+    Ok(())
+}
+
+/// A parameter that takes one of a fixed set of words:
+/// `{ default: proxy_first, one_of: [proxy_first, app_first] }`.
+fn choice_param(
+    l: &Loader<'_>,
+    key: &str,
+    node: &Node,
+) -> Result<(String, Vec<String>), Box<PolicyError>> {
+    let bad = |range: std::ops::Range<usize>, msg: &str| {
+        l.err(
+            range,
+            format!("parameter `{key}`: {msg}"),
+            Some("write `{ default: word, one_of: [word, other] }`".into()),
+        )
+    };
+    let mut default = None;
+    let mut choices = None;
+    for (k, v) in node.as_map().into_iter().flatten() {
+        match k.as_str().unwrap_or("") {
+            "default" => {
+                let t = v
+                    .as_text()
+                    .ok_or_else(|| bad(v.span.range(), "`default` must be a word"))?;
+                default = Some((t.value.clone(), v.span.range()));
+            }
+            "one_of" => {
+                let items = v
+                    .as_seq()
+                    .ok_or_else(|| bad(v.span.range(), "`one_of` must be a list of words"))?;
+                let mut words = Vec::new();
+                for item in items {
+                    let t = item.as_text().ok_or_else(|| {
+                        bad(item.span.range(), "`one_of` must be a list of words")
+                    })?;
+                    words.push(t.value.clone());
+                }
+                choices = Some(words);
+            }
+            other => {
+                return Err(bad(k.span.range(), &format!("unknown key `{other}`")));
+            }
+        }
+    }
+    let (Some((default, range)), Some(choices)) = (default, choices) else {
+        return Err(bad(node.span.range(), "needs both `default` and `one_of`"));
+    };
+    if !choices.contains(&default) {
+        return Err(bad(range, "the default is not one of `one_of`"));
+    }
+    Ok((default, choices))
 }
 
 fn valid_id(id: &str) -> bool {

@@ -33,9 +33,14 @@ pub struct Policy {
     pub applies_to: Subject,
     /// Named parameters with their default values (config may override them).
     pub params: BTreeMap<String, Value>,
+    /// For string parameters that take one of a fixed set of words: the words.
+    pub param_choices: BTreeMap<String, Vec<String>>,
     pub when: expr::Expr,
     /// The condition as written (shown by `parity rule` for user policies).
     pub when_text: String,
+    /// When this holds for a finding, it is reported at `info` instead of
+    /// `severity` (e.g. a recycle without jitter with a single worker).
+    pub info_when: Option<expr::Expr>,
     /// The field whose location is where the fix goes.
     pub primary: String,
     /// Field path -> label template for that end.

@@ -152,11 +152,13 @@ pub enum Func {
     IsDefault,
     Seconds,
     Duration,
+    /// `if(condition, then, else)`.
+    If,
 }
 
 impl Func {
     /// Every function, for lookups and suggestions.
-    pub const ALL: [Func; 8] = [
+    pub const ALL: [Func; 9] = [
         Func::Min,
         Func::Max,
         Func::IsSet,
@@ -165,6 +167,7 @@ impl Func {
         Func::IsDefault,
         Func::Seconds,
         Func::Duration,
+        Func::If,
     ];
 
     /// How the function is written.
@@ -179,6 +182,7 @@ impl Func {
             Func::IsDefault => "is_default",
             Func::Seconds => "seconds",
             Func::Duration => "duration",
+            Func::If => "if",
         }
     }
 

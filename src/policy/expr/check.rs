@@ -400,6 +400,39 @@ impl Checker<'_> {
                 }
                 Ok(gives)
             }
+            Func::If => {
+                let [cond, then, otherwise] = args else {
+                    return Err(ExprError::new(
+                        format!(
+                            "`if` takes a condition and two values, but {} arguments were given",
+                            args.len()
+                        ),
+                        e.span.clone(),
+                    )
+                    .with_help(r#"e.g. `if(direction == "app_first", "lower", "raise")`"#));
+                };
+                let ct = self.ty(cond, false)?;
+                if ct != Type::Bool {
+                    return Err(ExprError::new(
+                        format!(
+                            "the condition of `if` must be a bool, but this is {}",
+                            a(ct)
+                        ),
+                        cond.span.clone(),
+                    ));
+                }
+                let tt = self.ty(then, false)?;
+                let et = self.ty(otherwise, false)?;
+                if tt != et {
+                    return Err(self.mismatch(
+                        e,
+                        format!("both values of `if` must have the same type, but they are {tt} and {et}"),
+                        (then, tt),
+                        (otherwise, et),
+                    ));
+                }
+                Ok(tt)
+            }
             // Handled above by `takes_field`.
             Func::IsSet | Func::IsUnset | Func::IsUnknown | Func::IsDefault => Ok(Type::Bool),
         }

@@ -643,6 +643,30 @@ impl Evaluator<'_> {
                 Some(v @ (V::Unset | V::Unknown(_))) => v,
                 _ => V::Unknown(names_of(e)),
             },
+            Func::If => {
+                let [cond, then, otherwise] = args else {
+                    return V::Unknown(names_of(e));
+                };
+                match self.truth(cond) {
+                    Tri::True => self.eval(then),
+                    Tri::False => self.eval(otherwise),
+                    // Undecided: known only when both branches agree.
+                    Tri::Unknown(names) => {
+                        let (a, b) = (self.eval(then), self.eval(otherwise));
+                        if a == b && !matches!(a, V::Unknown(_)) {
+                            a
+                        } else {
+                            let mut names = names;
+                            for v in [a, b] {
+                                if let V::Unknown(n) = v {
+                                    names.extend(n);
+                                }
+                            }
+                            V::Unknown(names)
+                        }
+                    }
+                }
+            }
             Func::Duration => match args.first().map(|a| self.eval(a)) {
                 Some(V::Num(n)) => n
                     .checked_mul(1000)

@@ -22,7 +22,7 @@ pub use include::{
     load_config, normalize_rel,
 };
 pub use parser::{Arg, Directive, MAX_DEPTH, NginxFile, SyntaxError, SyntaxErrorKind, parse};
-pub use routes::{NginxFacts, extract_config, extract_with};
+pub use routes::{NginxFacts, extract_config, extract_with, header_list_settings};
 pub use version::{ExtractOptions, NginxVersion, nginx_image, version_from_image};
 
 /// How much of a file [`looks_like_nginx`] reads.

@@ -19,7 +19,7 @@
 //! `conf.d` fragment or snippet) is read as if included in `http {}`.
 //! `upstream` blocks inherit nothing.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use crate::diag::Problem;
 use crate::origin::Origin;
@@ -27,7 +27,7 @@ use crate::span::{Span, Spanned};
 use crate::value::{Millis, Setting, Value};
 
 use super::include::Config;
-use super::time::{TimeKind, parse_int, parse_time};
+use super::time::{TimeKind, parse_int, parse_offset, parse_size, parse_time};
 use super::version::{
     BEFORE_1_19_10, BEFORE_1_29_7, EITHER_SIDE_OF_1_19_10, EITHER_SIDE_OF_1_29_7, ExtractOptions,
     KEEPALIVE_REQUESTS_CHANGED, NginxVersion, SINCE_1_19_10, SINCE_1_29_7, Side,
@@ -115,9 +115,13 @@ pub struct Route {
     /// `read_timeout`, `connect_timeout`, `send_timeout`, `next_upstream`,
     /// `next_upstream_tries`, `next_upstream_timeout`, `keepalive_timeout`
     /// (client side, core), `send_timeout_client` (core `send_timeout`) and,
-    /// for proxy routes, `http_version`, `buffering` and `connection_header`
-    /// (the `Connection` header sent upstream: `Str`, `Value::Unset` when
-    /// none is sent, `OneOf` of a `map`'s values when set from a map variable).
+    /// `buffering` and `request_buffering` for the families that have them
+    /// (proxy, uwsgi, fastcgi, scgi), and for proxy routes `http_version`,
+    /// `connection_header` (the `Connection` header sent upstream: `Str`,
+    /// `Value::Unset` when none is sent, `OneOf` of a `map`'s values when set
+    /// from a map variable) and `connection_values` (every value that header
+    /// can take, lower-cased, as a `List`; empty when none is sent; for a
+    /// default that depends on the version, `OneOf` of one list per side).
     pub settings: BTreeMap<&'static str, Setting>,
     /// The upstream requests go to: the `name` of an entry of
     /// [`NginxFacts::upstreams`]. `None` when the target has variables (chosen
@@ -126,6 +130,49 @@ pub struct Route {
     /// `proxy_set_header` directives of outer levels that do not apply here
     /// because an inner level defines its own (array inheritance).
     pub shadowed_set_headers: Vec<Span>,
+    /// How the family's header/parameter list (`proxy_set_header`,
+    /// `uwsgi_param`, ...) reaches the route; `None` for memcached.
+    pub header_list: Option<HeaderList>,
+}
+
+/// The request header (or parameter) list a route sends upstream:
+/// `proxy_set_header`, `grpc_set_header`, `uwsgi_param`, `fastcgi_param`
+/// or `scgi_param`. nginx inherits such a list only into a level that
+/// defines none of its own.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HeaderList {
+    /// The directive name, e.g. `proxy_set_header`.
+    pub directive: &'static str,
+    /// The entries of the level whose list applies (first argument, directive
+    /// span); empty when no level defines any.
+    pub own: Vec<(String, Span)>,
+    /// Entries of outer levels the applying level hides and does not set
+    /// again itself (names compared case-insensitively).
+    pub lost: Vec<(String, Span)>,
+    /// An `include` parity could not read sits in the chain: it may add
+    /// entries, so `own` and `lost` may be incomplete.
+    pub unread_include: bool,
+}
+
+/// A directive parity checked: a family setting (which pass families it can
+/// apply to) or a value nginx refuses.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DirectiveFact {
+    pub name: String,
+    /// Arguments as written, joined by ' '.
+    pub args: String,
+    /// Directive span (name to last argument).
+    pub span: Span,
+    /// For `<family>_<setting>` directives parity reads (`uwsgi_read_timeout`):
+    /// the family and the family-independent setting key (`read_timeout`).
+    pub family: Option<(PassFamily, &'static str)>,
+    /// The pass families used by the `*_pass` directives in the directive's
+    /// block and the blocks inside it; `None` when that block holds an
+    /// `include` parity could not read (it may add more).
+    pub scope_families: Option<Vec<PassFamily>>,
+    /// Why nginx refuses a time, size or number value, and the argument to
+    /// point at.
+    pub invalid: Option<(String, Span)>,
 }
 
 /// A `server` line of an `upstream` block.
@@ -177,6 +224,10 @@ pub struct NginxFacts {
     /// `upstream` blocks in order, then implicit upstreams in the order their
     /// first pass appears.
     pub upstreams: Vec<Upstream>,
+    /// Family settings and refused time/size/number values, in file order
+    /// (refused values of upstream `server` parameters last). A refused
+    /// value is reported here, not in `problems`.
+    pub directives: Vec<DirectiveFact>,
     pub problems: Vec<Problem>,
 }
 
@@ -197,6 +248,12 @@ enum Kind {
     ClientKeepalive,
     /// Upstream `keepalive N [local]`.
     UpstreamKeepalive,
+    /// `ngx_conf_set_size_slot`.
+    Size,
+    /// `ngx_conf_set_off_slot`.
+    Offset,
+    /// `ngx_conf_set_bufs_slot`: a count and a size, both above zero.
+    Bufs,
 }
 
 /// A compiled-in default.
@@ -231,11 +288,40 @@ enum NameRule {
     Family(&'static str),
     /// Only for proxy routes: `proxy_<suffix>`.
     ProxyOnly(&'static str),
+    /// `<family prefix>_<suffix>` for the listed families only.
+    Families(&'static str, &'static [PassFamily]),
     /// A core directive, the same for every family.
     Core(&'static str),
 }
 
 const ALL_VERSIONS: &str = "all versions";
+
+/// Families with `<family>_buffering` and `<family>_request_buffering`.
+const BUFFERING_FAMILIES: &[PassFamily] = &[
+    PassFamily::Proxy,
+    PassFamily::Uwsgi,
+    PassFamily::Fastcgi,
+    PassFamily::Scgi,
+];
+
+/// Directives parity does not read but checks, because nginx refuses the
+/// configuration when their time or size value does not parse (slot types
+/// from `ngx_http_core_module.c` and `ngx_http_proxy_module.c`).
+const CHECKED_ONLY: &[(&str, Kind)] = &[
+    ("client_body_timeout", Kind::Msec),
+    ("client_header_timeout", Kind::Msec),
+    ("lingering_time", Kind::Msec),
+    ("lingering_timeout", Kind::Msec),
+    ("resolver_timeout", Kind::Msec),
+    ("keepalive_time", Kind::Msec),
+    ("client_max_body_size", Kind::Offset),
+    ("client_body_buffer_size", Kind::Size),
+    ("client_header_buffer_size", Kind::Size),
+    ("large_client_header_buffers", Kind::Bufs),
+    ("proxy_buffer_size", Kind::Size),
+    ("proxy_busy_buffers_size", Kind::Size),
+    ("proxy_buffers", Kind::Bufs),
+];
 
 fn sixty_seconds() -> Value {
     Value::Duration(Millis::from_secs(60))
@@ -349,7 +435,13 @@ const ROUTE_KEYS: &[RouteKey] = &[
     },
     RouteKey {
         key: "buffering",
-        directive: NameRule::ProxyOnly("buffering"),
+        directive: NameRule::Families("buffering", BUFFERING_FAMILIES),
+        kind: Kind::Flag,
+        default: DefaultValue::Fixed(|| Value::Bool(true)),
+    },
+    RouteKey {
+        key: "request_buffering",
+        directive: NameRule::Families("request_buffering", BUFFERING_FAMILIES),
         kind: Kind::Flag,
         default: DefaultValue::Fixed(|| Value::Bool(true)),
     },
@@ -508,7 +600,18 @@ fn extract_items(items: &[Directive], options: &ExtractOptions) -> NginxFacts {
         .iter()
         .any(|d| !d.is_comment() && matches!(d.name.as_str(), "http" | "events"));
     let top = if main { Where::Main } else { Where::Http };
-    validate(items, top, 0, &mut ctx.facts.problems);
+    let mut invalid = Vec::new();
+    validate(items, top, 0, &mut ctx.facts.problems, &mut invalid);
+    let mut directives = Vec::new();
+    family_settings(items, 0, &mut directives);
+    for bad in invalid {
+        match directives.iter_mut().find(|f| f.span == bad.span) {
+            Some(f) => f.invalid = bad.invalid,
+            None => directives.push(bad),
+        }
+    }
+    directives.sort_by_key(|f| (f.span.file, f.span.start));
+    ctx.facts.directives = directives;
     collect_http_level(items, 0, &mut ctx);
     let mut chain = vec![Scope {
         kind: if main {
@@ -527,6 +630,61 @@ fn extract_items(items: &[Directive], options: &ExtractOptions) -> NginxFacts {
         .problems
         .retain(|p| seen.insert((p.span, p.message.clone())));
     facts
+}
+
+/// Family settings (`uwsgi_read_timeout`, ...) of `items` and every block
+/// inside it that can hold them, each with the pass families used in its
+/// block; returns the families used in `items` (`None` when an unread
+/// include may add passes).
+fn family_settings(
+    items: &[Directive],
+    depth: usize,
+    out: &mut Vec<DirectiveFact>,
+) -> Option<BTreeSet<PassFamily>> {
+    let mut families = Some(BTreeSet::new());
+    if depth > MAX_DEPTH {
+        return None;
+    }
+    let start = out.len();
+    for d in items.iter().filter(|d| !d.is_comment()) {
+        if let Some(children) = &d.block {
+            if d.name == "upstream" || is_opaque_block(&d.name) {
+                continue;
+            }
+            let inner = family_settings(children, depth + 1, out);
+            families = match (families, inner) {
+                (Some(mut a), Some(b)) => {
+                    a.extend(b);
+                    Some(a)
+                }
+                _ => None,
+            };
+        } else if let Some(f) = PassFamily::from_pass_directive(&d.name) {
+            if let Some(set) = families.as_mut() {
+                set.insert(f);
+            }
+        } else if d.name == "include" && unread_include_may_pass(d) {
+            families = None;
+        }
+    }
+    let here: Vec<DirectiveFact> = items
+        .iter()
+        .filter(|d| !d.is_comment() && d.block.is_none())
+        .filter_map(|d| {
+            let (family, key) = family_setting(&d.name)?;
+            Some(DirectiveFact {
+                name: d.name.clone(),
+                args: join_args(&d.args),
+                span: d.span,
+                family: Some((family, key)),
+                scope_families: families.as_ref().map(|s| s.iter().copied().collect()),
+                invalid: None,
+            })
+        })
+        .collect();
+    // This block's own settings come before those of blocks inside it.
+    out.splice(start..start, here);
+    families
 }
 
 /// Upstream names and `map` values of the top level and `http` blocks.
@@ -634,7 +792,14 @@ fn walk<'a>(chain: &mut Vec<Scope<'a>>, ctx: &mut Ctx<'_>) {
             )
             && let Some(items) = d.block.as_deref()
         {
-            let u = upstream(d, items, ctx.options.version, &mut ctx.facts.problems);
+            let facts = &mut ctx.facts;
+            let u = upstream(
+                d,
+                items,
+                ctx.options.version,
+                &mut facts.problems,
+                &mut facts.directives,
+            );
             ctx.facts.upstreams.push(u);
             continue;
         }
@@ -702,6 +867,10 @@ fn pass_route(d: &Directive, family: PassFamily, chain: &[Scope<'_>], ctx: &mut 
                 format!("proxy_{suffix}")
             }
             NameRule::ProxyOnly(_) => continue,
+            NameRule::Families(suffix, families) if families.contains(&family) => {
+                format!("{}_{suffix}", family.prefix())
+            }
+            NameRule::Families(..) => continue,
             NameRule::Core(name) => name.to_owned(),
         };
         let setting = effective(&name, rk.kind, chain)
@@ -711,9 +880,11 @@ fn pass_route(d: &Directive, family: PassFamily, chain: &[Scope<'_>], ctx: &mut 
     let mut shadowed_set_headers = Vec::new();
     if family == PassFamily::Proxy {
         let (setting, shadowed) = connection_header(chain, &ctx.maps, version, d.span);
+        settings.insert("connection_values", connection_values(&setting));
         settings.insert("connection_header", setting);
         shadowed_set_headers = shadowed;
     }
+    let header_list = header_list(family, chain);
     let upstream = route_upstream(family, target, d.span, ctx);
     ctx.facts.routes.push(Route {
         pass,
@@ -723,6 +894,7 @@ fn pass_route(d: &Directive, family: PassFamily, chain: &[Scope<'_>], ctx: &mut 
         settings,
         upstream,
         shadowed_set_headers,
+        header_list,
     });
 }
 
@@ -753,6 +925,232 @@ fn effective(name: &str, kind: Kind, chain: &[Scope<'_>]) -> Option<Setting> {
     None
 }
 
+/// The directive holding a family's request header/parameter list.
+fn list_directive(family: PassFamily) -> Option<&'static str> {
+    match family {
+        PassFamily::Proxy => Some("proxy_set_header"),
+        PassFamily::Grpc => Some("grpc_set_header"),
+        PassFamily::Uwsgi => Some("uwsgi_param"),
+        PassFamily::Fastcgi => Some("fastcgi_param"),
+        PassFamily::Scgi => Some("scgi_param"),
+        PassFamily::Memcached => None,
+    }
+}
+
+/// Whether an `include` parity could not read may hold `directive`. The
+/// stock files nginx and its packages ship are known: `uwsgi_params` holds
+/// only `uwsgi_param`, `proxy_params` (Debian) only `proxy_set_header`
+/// (without `Connection`), `mime.types` no directive at all.
+fn unread_include_may_hold(include: &Directive, directive: &str) -> bool {
+    let Some(path) = include.arg(0) else {
+        return false;
+    };
+    let file = path.rsplit('/').next().unwrap_or(path);
+    match file {
+        "uwsgi_params" => directive == "uwsgi_param",
+        "fastcgi_params" | "fastcgi.conf" => directive == "fastcgi_param",
+        "scgi_params" => directive == "scgi_param",
+        "proxy_params" => directive == "proxy_set_header",
+        "mime.types" | "koi-utf" | "koi-win" | "win-utf" => false,
+        _ => true,
+    }
+}
+
+/// Whether an `include` parity could not read may add `*_pass` directives.
+fn unread_include_may_pass(include: &Directive) -> bool {
+    let Some(path) = include.arg(0) else {
+        return false;
+    };
+    let file = path.rsplit('/').next().unwrap_or(path);
+    !matches!(
+        file,
+        "uwsgi_params"
+            | "fastcgi_params"
+            | "fastcgi.conf"
+            | "scgi_params"
+            | "proxy_params"
+            | "mime.types"
+            | "koi-utf"
+            | "koi-win"
+            | "win-utf"
+    )
+}
+
+/// The level of `chain` whose `directive` list applies (array inheritance),
+/// as (chain index, its visible entries, whether an unread include there may
+/// hold entries), and whether an unread include at an outer level may.
+struct ListLevel<'a> {
+    level: Option<(usize, Vec<&'a Directive>, bool)>,
+    outer: Vec<&'a Directive>,
+    /// Unread includes of outer levels that hold entries: stock files
+    /// (known to hold them) go to `outer_stock`, others set `outer_unread`.
+    outer_stock: Vec<&'a Directive>,
+    outer_unread: bool,
+}
+
+/// Stock include files known to hold entries of `directive`.
+fn is_stock_list_file(include: &Directive, directive: &str) -> bool {
+    let file = include
+        .arg(0)
+        .map(|p| p.rsplit('/').next().unwrap_or(p))
+        .unwrap_or_default();
+    matches!(
+        (file, directive),
+        ("uwsgi_params", "uwsgi_param")
+            | ("fastcgi_params" | "fastcgi.conf", "fastcgi_param")
+            | ("scgi_params", "scgi_param")
+            | ("proxy_params", "proxy_set_header")
+    )
+}
+
+fn list_level<'a>(chain: &[Scope<'a>], directive: &str) -> ListLevel<'a> {
+    let mut levels = chain
+        .iter()
+        .enumerate()
+        .rev()
+        .filter(|(_, s)| !s.kind.is_restricted());
+    let entries = |scope: &Scope<'a>| -> (Vec<&'a Directive>, bool) {
+        let items = scope.items;
+        let visible = items
+            .iter()
+            .filter(|d| !d.is_comment() && d.name == directive)
+            .collect();
+        let unread = items
+            .iter()
+            .any(|d| d.name == "include" && unread_include_may_hold(d, directive));
+        (visible, unread)
+    };
+    let mut level = None;
+    for (i, scope) in levels.by_ref() {
+        let (visible, unread) = entries(scope);
+        if !visible.is_empty() || unread {
+            level = Some((i, visible, unread));
+            break;
+        }
+    }
+    let mut outer = Vec::new();
+    let mut outer_stock = Vec::new();
+    let mut outer_unread = false;
+    for (_, scope) in levels {
+        let (visible, _) = entries(scope);
+        outer.extend(visible);
+        for inc in scope
+            .items
+            .iter()
+            .filter(|d| d.name == "include" && unread_include_may_hold(d, directive))
+        {
+            if is_stock_list_file(inc, directive) {
+                outer_stock.push(inc);
+            } else {
+                outer_unread = true;
+            }
+        }
+    }
+    ListLevel {
+        level,
+        outer,
+        outer_stock,
+        outer_unread,
+    }
+}
+
+/// How the family's header/parameter list reaches a route.
+fn header_list(family: PassFamily, chain: &[Scope<'_>]) -> Option<HeaderList> {
+    let directive = list_directive(family)?;
+    let found = list_level(chain, directive);
+    let name_of = |d: &Directive| d.arg(0).unwrap_or_default().to_owned();
+    let (own, own_unread) = match &found.level {
+        Some((_, visible, unread)) => (
+            visible
+                .iter()
+                .map(|d| (name_of(d), d.span))
+                .collect::<Vec<_>>(),
+            *unread,
+        ),
+        None => (Vec::new(), false),
+    };
+    let lost = if found.level.is_some() {
+        let mut lost: Vec<(String, Span)> = found
+            .outer
+            .iter()
+            .filter(|d| {
+                let name = name_of(d);
+                !own.iter().any(|(n, _)| n.eq_ignore_ascii_case(&name))
+            })
+            .map(|d| (name_of(d), d.span))
+            .collect();
+        // A stock file's entries are all lost; they are named by the include.
+        lost.extend(
+            found
+                .outer_stock
+                .iter()
+                .map(|d| (format!("include {}", d.arg(0).unwrap_or_default()), d.span)),
+        );
+        lost.sort_by_key(|(_, span)| (span.file, span.start));
+        lost
+    } else {
+        Vec::new()
+    };
+    Some(HeaderList {
+        directive,
+        own,
+        lost,
+        unread_include: own_unread || found.outer_unread,
+    })
+}
+
+/// A route's header list as settings: `set_headers` (names the applying
+/// level sets, at its first entry), `lost_headers` (outer entries it hides
+/// and does not set again, at the first of them; `Unset` when none). Both
+/// are `Unknown` when an include parity cannot read may add entries.
+#[must_use]
+pub fn header_list_settings(list: &HeaderList, anchor: Span) -> Vec<(&'static str, Setting)> {
+    let unknown = || {
+        Value::Unknown(format!(
+            "an include parity cannot read may add {} entries",
+            list.directive
+        ))
+    };
+    let names = |entries: &[(String, Span)]| {
+        Value::List(entries.iter().map(|(n, _)| Value::Str(n.clone())).collect())
+    };
+    let own = Setting::new(
+        if list.unread_include {
+            unknown()
+        } else if list.own.is_empty() {
+            Value::Unset
+        } else {
+            names(&list.own)
+        },
+        match list.own.first() {
+            Some((_, span)) => Origin::File { span: *span },
+            None => Origin::Default {
+                tool: "nginx",
+                versions: ALL_VERSIONS,
+                anchor: Some(anchor),
+            },
+        },
+    );
+    let lost = Setting::new(
+        if list.unread_include {
+            unknown()
+        } else if list.lost.is_empty() {
+            Value::Unset
+        } else {
+            names(&list.lost)
+        },
+        match list.lost.first() {
+            Some((_, span)) => Origin::Inherited { span: *span },
+            None => Origin::Default {
+                tool: "nginx",
+                versions: ALL_VERSIONS,
+                anchor: Some(anchor),
+            },
+        },
+    );
+    vec![("set_headers", own), ("lost_headers", lost)]
+}
+
 /// The `Connection` header nginx sends upstream for a proxy route, from the
 /// innermost level that defines any `proxy_set_header` (array inheritance),
 /// and the outer `proxy_set_header` directives that level hides.
@@ -763,31 +1161,13 @@ fn connection_header(
     anchor: Span,
 ) -> (Setting, Vec<Span>) {
     let own = chain.len().saturating_sub(1);
-    fn headers_at<'a>(scope: &Scope<'a>) -> Vec<&'a Directive> {
-        scope
-            .items
-            .iter()
-            .filter(|d| !d.is_comment() && d.name == "proxy_set_header")
-            .collect()
-    }
-    let mut levels = chain
-        .iter()
-        .enumerate()
-        .rev()
-        .filter(|(_, s)| !s.kind.is_restricted());
-    let mut found: Option<(usize, Vec<&Directive>)> = None;
-    for (i, scope) in levels.by_ref() {
-        let headers = headers_at(scope);
-        if !headers.is_empty() {
-            found = Some((i, headers));
-            break;
-        }
-    }
-    let shadowed: Vec<Span> = levels
-        .flat_map(|(_, s)| headers_at(s))
-        .map(|d| d.span)
-        .collect();
-    let Some((level, headers)) = found else {
+    let found = list_level(chain, "proxy_set_header");
+    let shadowed: Vec<Span> = if found.level.is_some() {
+        found.outer.iter().map(|d| d.span).collect()
+    } else {
+        Vec::new()
+    };
+    let Some((level, headers, unread)) = found.level else {
         return (
             default_setting(
                 DefaultValue::Versioned(&CONNECTION_DEFAULT),
@@ -802,6 +1182,26 @@ fn connection_header(
             .is_some_and(|n| n.eq_ignore_ascii_case("connection"))
     });
     let Some(d) = connection else {
+        let include = chain
+            .get(level)
+            .and_then(|s| s.items.iter().find(|d| d.name == "include"));
+        // An include parity cannot read defines this level's list: it may
+        // set Connection itself (the stock `proxy_params` does not).
+        if unread
+            && let Some(inc) = include
+            && inc.arg(0).is_none_or(|p| !p.ends_with("proxy_params"))
+        {
+            return (
+                Setting::new(
+                    Value::Unknown(format!(
+                        "the include of \"{}\", which parity cannot read, may set it",
+                        inc.arg(0).unwrap_or_default()
+                    )),
+                    Origin::File { span: inc.span },
+                ),
+                shadowed,
+            );
+        }
         // The level's own list replaces every outer one; nginx adds its
         // default Connection header to it.
         let anchor = headers.first().map_or(anchor, |h| h.span);
@@ -826,6 +1226,33 @@ fn connection_header(
         ),
     };
     (Setting::new(value, origin), shadowed)
+}
+
+/// Every value the `Connection` header can take, lower-cased, as a list
+/// (empty when none is sent). A default that depends on the nginx version
+/// stays `OneOf` with one list per side.
+fn connection_values(setting: &Setting) -> Setting {
+    fn list(v: &Value) -> Value {
+        match v {
+            Value::Str(s) => Value::List(vec![Value::Str(s.to_ascii_lowercase())]),
+            Value::Unset => Value::List(Vec::new()),
+            Value::OneOf(vs) => Value::List(
+                vs.iter()
+                    .filter_map(|v| match v {
+                        Value::Str(s) => Some(Value::Str(s.to_ascii_lowercase())),
+                        Value::Unknown(w) => Some(Value::Unknown(w.clone())),
+                        _ => None,
+                    })
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+    let value = match (&setting.value, setting.origin.is_default()) {
+        (Value::OneOf(vs), true) => Value::OneOf(vs.iter().map(list).collect()),
+        (v, _) => list(v),
+    };
+    Setting::new(value, setting.origin.clone())
 }
 
 /// A header value as sent: `Unset` when empty (nginx then omits the header),
@@ -1005,14 +1432,34 @@ fn join_args(args: &[Arg]) -> String {
 /// A directive's value read the way nginx reads it; `Err` says why nginx
 /// rejects it (the argument span is in [`check`]).
 fn read_value(d: &Directive, kind: Kind) -> Result<Value, String> {
-    check(d, kind).map_err(|(msg, _)| msg)
+    check(d, kind).map_err(|r| r.message)
+}
+
+/// Why nginx refuses a directive.
+struct Refusal {
+    message: String,
+    /// The argument (or directive) to point at.
+    span: Span,
+    /// A time, size or number that does not parse (rule PAR-P004), rather
+    /// than a wrong argument count or keyword.
+    bad_value: bool,
+}
+
+impl Refusal {
+    fn other(message: String, span: Span) -> Self {
+        Self {
+            message,
+            span,
+            bad_value: false,
+        }
+    }
 }
 
 /// Reads and validates a directive: the value, or the reason nginx refuses
 /// it with the span to point at.
-fn check(d: &Directive, kind: Kind) -> Result<Value, (String, Span)> {
+fn check(d: &Directive, kind: Kind) -> Result<Value, Refusal> {
     let count_error = || {
-        (
+        Refusal::other(
             format!("invalid number of arguments in \"{}\" directive", d.name),
             d.span,
         )
@@ -1057,7 +1504,10 @@ fn check(d: &Directive, kind: Kind) -> Result<Value, (String, Span)> {
                 [a] => a,
                 [a, l] if l.value == "local" => a,
                 [_, l] => {
-                    return Err((format!("invalid parameter \"{}\"", l.value), l.span));
+                    return Err(Refusal::other(
+                        format!("invalid parameter \"{}\"", l.value),
+                        l.span,
+                    ));
                 }
                 _ => return Err(count_error()),
             };
@@ -1068,7 +1518,7 @@ fn check(d: &Directive, kind: Kind) -> Result<Value, (String, Span)> {
             match a.value.to_ascii_lowercase().as_str() {
                 "on" => Ok(Value::Bool(true)),
                 "off" => Ok(Value::Bool(false)),
-                _ => Err((
+                _ => Err(Refusal::other(
                     format!(
                         "invalid value \"{}\", it must be \"on\" or \"off\"",
                         a.value
@@ -1081,7 +1531,7 @@ fn check(d: &Directive, kind: Kind) -> Result<Value, (String, Span)> {
             let a = one()?;
             match a.value.as_str() {
                 "1.0" | "1.1" | "2" => Ok(Value::Str(a.value.clone())),
-                _ => Err((
+                _ => Err(Refusal::other(
                     format!(
                         "invalid value \"{}\" (nginx accepts 1.0, 1.1 and, since 1.29.4, 2)",
                         a.value
@@ -1098,19 +1548,74 @@ fn check(d: &Directive, kind: Kind) -> Result<Value, (String, Span)> {
                 d.args.iter().map(|a| Value::Str(a.value.clone())).collect(),
             ))
         }
+        Kind::Size | Kind::Offset => {
+            let a = one()?;
+            let parsed = if matches!(kind, Kind::Offset) {
+                parse_offset(&a.value)
+            } else {
+                parse_size(&a.value)
+            };
+            size_value(a, parsed)
+        }
+        Kind::Bufs => {
+            let [n, size] = d.args.as_slice() else {
+                return Err(count_error());
+            };
+            match parse_int(&n.value) {
+                Ok(c) if c > 0 => {}
+                _ => {
+                    return Err(Refusal {
+                        message: format!(
+                            "invalid value \"{}\": the number of buffers must be a whole number above 0",
+                            n.value
+                        ),
+                        span: n.span,
+                        bad_value: true,
+                    });
+                }
+            }
+            match parse_size(&size.value) {
+                Ok(0) => Err(Refusal {
+                    message: format!(
+                        "invalid value \"{}\": the buffer size must be above 0",
+                        size.value
+                    ),
+                    span: size.span,
+                    bad_value: true,
+                }),
+                parsed => size_value(size, parsed),
+            }
+        }
     }
 }
 
-fn int_value(a: &Arg) -> Result<Value, (String, Span)> {
-    parse_int(&a.value)
-        .map(Value::Int)
-        .map_err(|_| (format!("invalid number \"{}\"", a.value), a.span))
+fn int_value(a: &Arg) -> Result<Value, Refusal> {
+    parse_int(&a.value).map(Value::Int).map_err(|_| Refusal {
+        message: format!("invalid number \"{}\"", a.value),
+        span: a.span,
+        bad_value: true,
+    })
 }
 
-fn time_value(a: &Arg, kind: TimeKind) -> Result<Value, (String, Span)> {
+fn time_value(a: &Arg, kind: TimeKind) -> Result<Value, Refusal> {
     parse_time(&a.value, kind)
         .map(Value::Duration)
-        .map_err(|why| (format!("invalid time \"{}\": {why}", a.value), a.span))
+        .map_err(|why| Refusal {
+            message: format!("invalid time \"{}\": {why}", a.value),
+            span: a.span,
+            bad_value: true,
+        })
+}
+
+/// A size read with `parse_size`/`parse_offset`, as a number of bytes.
+fn size_value(a: &Arg, parsed: Result<u64, String>) -> Result<Value, Refusal> {
+    parsed
+        .map(|n| Value::Int(i64::try_from(n).unwrap_or(i64::MAX)))
+        .map_err(|why| Refusal {
+            message: format!("invalid size \"{}\": {why}", a.value),
+            span: a.span,
+            bad_value: true,
+        })
 }
 
 /// Kind of a directive parity reads, by its name and whether it is inside an
@@ -1125,20 +1630,34 @@ fn kind_of(name: &str, in_upstream: bool) -> Option<Kind> {
     match name {
         "keepalive_timeout" => return Some(Kind::ClientKeepalive),
         "send_timeout" => return Some(Kind::Msec),
-        "proxy_http_version" => return Some(Kind::HttpVersion),
-        "proxy_buffering" => return Some(Kind::Flag),
         _ => {}
     }
-    let (prefix, suffix) = name.split_once('_')?;
-    PassFamily::ALL.iter().find(|f| f.prefix() == prefix)?;
-    match suffix {
-        "read_timeout" | "connect_timeout" | "send_timeout" | "next_upstream_timeout" => {
-            Some(Kind::Msec)
-        }
-        "next_upstream_tries" => Some(Kind::Int),
-        "next_upstream" => Some(Kind::Words),
-        _ => None,
+    if let Some((_, kind)) = CHECKED_ONLY.iter().find(|(n, _)| *n == name) {
+        return Some(*kind);
     }
+    family_setting(name).map(|(_, key)| {
+        ROUTE_KEYS
+            .iter()
+            .find(|rk| rk.key == key)
+            .map_or(Kind::Words, |rk| rk.kind)
+    })
+}
+
+/// The family and route key of a `<family>_<setting>` directive parity reads
+/// (`uwsgi_read_timeout` -> `(Uwsgi, "read_timeout")`); only for the
+/// families that have the directive.
+fn family_setting(name: &str) -> Option<(PassFamily, &'static str)> {
+    let (prefix, suffix) = name.split_once('_')?;
+    let family = PassFamily::ALL.into_iter().find(|f| f.prefix() == prefix)?;
+    ROUTE_KEYS.iter().find_map(|rk| {
+        let applies = match rk.directive {
+            NameRule::Family(s) => s == suffix,
+            NameRule::ProxyOnly(s) => s == suffix && family == PassFamily::Proxy,
+            NameRule::Families(s, families) => s == suffix && families.contains(&family),
+            NameRule::Core(_) => false,
+        };
+        applies.then_some((family, rk.key))
+    })
 }
 
 /// The kind of block being validated.
@@ -1153,11 +1672,18 @@ enum Where {
     Main,
 }
 
-/// Reports every value nginx would refuse among the directives parity reads,
-/// once per directive wherever it is: invalid values, duplicates in one
-/// block, and directives written in `if`/`limit_except`, where nginx does
-/// not allow them.
-fn validate(items: &[Directive], at: Where, depth: usize, problems: &mut Vec<Problem>) {
+/// Reports every value nginx would refuse among the directives parity reads
+/// or checks, once per directive wherever it is: duplicates in one block and
+/// directives written in `if`/`limit_except`, where nginx does not allow
+/// them, as problems; time, size and number values that do not parse as
+/// `invalid` facts.
+fn validate(
+    items: &[Directive],
+    at: Where,
+    depth: usize,
+    problems: &mut Vec<Problem>,
+    invalid: &mut Vec<DirectiveFact>,
+) {
     if depth > MAX_DEPTH {
         return;
     }
@@ -1194,14 +1720,34 @@ fn validate(items: &[Directive], at: Where, depth: usize, problems: &mut Vec<Pro
                     ),
                 ));
             }
-            if let Err((msg, span)) = check(d, kind) {
-                problems.push(Problem::parse(
-                    span,
-                    format!(
-                        "{msg} in \"{}\" directive; nginx would refuse the configuration",
-                        d.name
-                    ),
-                ));
+            // A block after a value directive is a syntax error nginx reports
+            // first (the parser's problem); its arguments are not read.
+            let checked = if d.block.is_some() {
+                Ok(Value::Unset)
+            } else {
+                check(d, kind)
+            };
+            match checked {
+                Err(r) if r.bad_value => invalid.push(DirectiveFact {
+                    name: d.name.clone(),
+                    args: join_args(&d.args),
+                    span: d.span,
+                    family: None,
+                    scope_families: None,
+                    invalid: Some((r.message, r.span)),
+                }),
+                Err(r) => {
+                    let place = if r.message.ends_with("directive") {
+                        String::new()
+                    } else {
+                        format!(" in \"{}\" directive", d.name)
+                    };
+                    problems.push(Problem::parse(
+                        r.span,
+                        format!("{}{place}; nginx would refuse the configuration", r.message),
+                    ));
+                }
+                Ok(_) => {}
             }
         }
         if let Some(children) = &d.block {
@@ -1211,7 +1757,7 @@ fn validate(items: &[Directive], at: Where, depth: usize, problems: &mut Vec<Pro
                 _ if at == Where::Upstream => Where::Upstream,
                 _ => Where::Http,
             };
-            validate(children, inner, depth + 1, problems);
+            validate(children, inner, depth + 1, problems, invalid);
         }
     }
 }
@@ -1221,6 +1767,7 @@ fn upstream(
     items: &[Directive],
     version: NginxVersion,
     problems: &mut Vec<Problem>,
+    invalid: &mut Vec<DirectiveFact>,
 ) -> Upstream {
     let name = d.args.first().map_or_else(
         || Spanned::new(String::new(), d.name_span),
@@ -1230,7 +1777,7 @@ fn upstream(
     let mut settings = BTreeMap::new();
     for c in items.iter().filter(|c| !c.is_comment()) {
         if c.name == "server" {
-            if let Some(s) = upstream_server(c, problems) {
+            if let Some(s) = upstream_server(c, problems, invalid) {
                 servers.push(s);
             }
             continue;
@@ -1300,7 +1847,11 @@ fn server_defaults(anchor: Span) -> BTreeMap<&'static str, Setting> {
 }
 
 /// Parses `server ADDRESS [params]` (`ngx_http_upstream_server`, `ngx_parse_url`).
-fn upstream_server(d: &Directive, problems: &mut Vec<Problem>) -> Option<UpstreamServer> {
+fn upstream_server(
+    d: &Directive,
+    problems: &mut Vec<Problem>,
+    invalid: &mut Vec<DirectiveFact>,
+) -> Option<UpstreamServer> {
     let Some(address) = d.args.first() else {
         problems.push(Problem::parse(
             d.span,
@@ -1349,13 +1900,17 @@ fn upstream_server(d: &Directive, problems: &mut Vec<Problem>) -> Option<Upstrea
                 )),
                 Ok(v) => v,
                 Err(why) => {
-                    problems.push(Problem::parse(
-                        a.span,
-                        format!(
-                            "invalid parameter \"{}\" ({why}); nginx would refuse the configuration",
-                            a.value
-                        ),
-                    ));
+                    invalid.push(DirectiveFact {
+                        name: d.name.clone(),
+                        args: join_args(&d.args),
+                        span: d.span,
+                        family: None,
+                        scope_families: None,
+                        invalid: Some((
+                            format!("invalid parameter \"{}\": {why}", a.value),
+                            a.span,
+                        )),
+                    });
                     Value::Unknown(format!("invalid parameter \"{}\": {why}", a.value))
                 }
             };
@@ -1580,7 +2135,9 @@ mod tests {
         assert!(r.settings["read_timeout"].origin.is_default());
         assert_eq!(r.settings["connect_timeout"].value, dur(3));
         assert!(!r.settings.contains_key("http_version"));
-        assert!(!r.settings.contains_key("buffering"));
+        // uwsgi_buffering (default on) applies; proxy_buffering does not.
+        assert_eq!(r.settings["buffering"].value, Value::Bool(true));
+        assert!(r.settings["buffering"].origin.is_default());
     }
 
     #[test]
@@ -1659,13 +2216,23 @@ mod tests {
     }
 
     #[test]
-    fn invalid_times_are_unknown_with_one_problem() {
+    fn invalid_times_are_unknown_with_one_refused_value_each() {
         let text = "http {\n  proxy_read_timeout 30m1h;\n  server {\n    location /a { proxy_pass http://a; }\n    location /b { proxy_pass http://b; proxy_send_timeout 1y; }\n  }\n}\n";
         let f = facts(text);
-        assert_eq!(f.problems.len(), 2, "{:?}", f.problems);
-        assert!(f.problems.iter().all(|p| p.code == "PAR-E001"));
-        assert!(f.problems[0].message.contains("nginx would refuse"));
-        assert_eq!(f.problems[0].span.map(|s| &text[s.range()]), Some("30m1h"));
+        assert!(f.problems.is_empty(), "{:?}", f.problems);
+        let refused: Vec<_> = f
+            .directives
+            .iter()
+            .filter_map(|d| {
+                d.invalid
+                    .as_ref()
+                    .map(|(why, span)| (why, &text[span.range()]))
+            })
+            .collect();
+        assert_eq!(refused.len(), 2, "{refused:?}");
+        assert_eq!(refused[0].1, "30m1h");
+        assert!(refused[0].0.starts_with("invalid time \"30m1h\""));
+        assert_eq!(refused[1].1, "1y");
         for r in &f.routes {
             assert!(r.settings["read_timeout"].value.is_unknown());
             assert!(matches!(
@@ -1674,6 +2241,143 @@ mod tests {
             ));
         }
         assert!(f.routes[1].settings["send_timeout"].value.is_unknown());
+    }
+
+    #[test]
+    fn sizes_and_other_checked_directives() {
+        let text = "client_max_body_size 10MB;\nclient_body_buffer_size 1g;\nproxy_buffers 0 4k;\nlarge_client_header_buffers 4 8k;\nclient_body_timeout 1.5s;\nlocation / { client_max_body_size 2G; proxy_buffer_size 16k; proxy_pass http://a; }\n";
+        let f = facts(text);
+        assert!(f.problems.is_empty(), "{:?}", f.problems);
+        let refused: Vec<_> = f
+            .directives
+            .iter()
+            .filter_map(|d| d.invalid.as_ref().map(|(_, span)| &text[span.range()]))
+            .collect();
+        // `1g` is not a size (only offsets take g); `2G` is a valid offset.
+        assert_eq!(refused, ["10MB", "1g", "0", "1.5s"]);
+        // Wrong argument counts stay problems.
+        let f = facts("proxy_buffers 8;\n");
+        assert_eq!(f.problems.len(), 1, "{:?}", f.problems);
+        assert!(f.directives.iter().all(|d| d.invalid.is_none()));
+    }
+
+    #[test]
+    fn family_settings_know_the_families_of_their_block() {
+        let text = "proxy_read_timeout 300s;\nserver {\n  uwsgi_read_timeout 30s;\n  location / { include uwsgi_params; uwsgi_pass a:1; proxy_connect_timeout 5s; }\n  location /b { proxy_pass http://b; }\n}\nserver {\n  fastcgi_read_timeout 9s;\n  include conf.d/*.conf;\n}\n";
+        let f = facts(text);
+        let facts: Vec<_> = f
+            .directives
+            .iter()
+            .map(|d| {
+                (
+                    d.name.as_str(),
+                    d.family.map(|(f, k)| (f.prefix(), k)),
+                    d.scope_families
+                        .as_ref()
+                        .map(|fs| fs.iter().map(PassFamily::prefix).collect::<Vec<_>>()),
+                )
+            })
+            .collect();
+        assert_eq!(
+            facts,
+            [
+                // The top level holds the second server, whose include
+                // parity could not read.
+                ("proxy_read_timeout", Some(("proxy", "read_timeout")), None),
+                (
+                    "uwsgi_read_timeout",
+                    Some(("uwsgi", "read_timeout")),
+                    Some(vec!["proxy", "uwsgi"])
+                ),
+                (
+                    "proxy_connect_timeout",
+                    Some(("proxy", "connect_timeout")),
+                    Some(vec!["uwsgi"])
+                ),
+                // An include parity could not read may add locations.
+                (
+                    "fastcgi_read_timeout",
+                    Some(("fastcgi", "read_timeout")),
+                    None
+                ),
+            ]
+        );
+        // uwsgi has no http_version; scgi has request_buffering.
+        assert_eq!(family_setting("uwsgi_http_version"), None);
+        assert_eq!(
+            family_setting("scgi_request_buffering"),
+            Some((PassFamily::Scgi, "request_buffering"))
+        );
+        assert_eq!(family_setting("memcached_buffering"), None);
+    }
+
+    #[test]
+    fn header_lists_and_what_they_hide() {
+        let text = "server {\n  proxy_set_header Host $host;\n  proxy_set_header X-Forwarded-Proto $scheme;\n  location /a { proxy_set_header host $host; proxy_set_header X-Id 1; proxy_pass http://a; }\n  location /b { proxy_pass http://b; }\n  location /c { include proxy_params; proxy_pass http://c; }\n  location /d { include snippets/x.conf; proxy_pass http://d; }\n  location /e { uwsgi_param A 1; uwsgi_pass e:1; }\n}\n";
+        let f = facts(text);
+        let list = |i: usize| f.routes[i].header_list.clone().unwrap();
+        let names = |v: &[(String, Span)]| v.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+        let a = list(0);
+        assert_eq!(a.directive, "proxy_set_header");
+        assert_eq!(names(&a.own), ["host", "X-Id"]);
+        assert_eq!(names(&a.lost), ["X-Forwarded-Proto"]);
+        assert!(!a.unread_include);
+        let b = list(1);
+        assert_eq!(names(&b.own), ["Host", "X-Forwarded-Proto"]);
+        assert!(b.lost.is_empty());
+        // Debian's proxy_params defines the location's list: the server's is hidden, names unknown.
+        assert!(list(2).unread_include);
+        assert!(list(3).unread_include);
+        assert!(f.routes[3].settings["connection_header"].value.is_unknown());
+        // proxy_params does not set Connection: the default applies.
+        assert!(
+            f.routes[2].settings["connection_header"]
+                .origin
+                .is_default()
+        );
+        let f2 = facts(
+            "server {\n  include fastcgi_params;\n  location ~ \\.php$ { fastcgi_param SCRIPT_FILENAME $x; fastcgi_pass php:9000; }\n}\n",
+        );
+        let php = f2.routes[0].header_list.clone().unwrap();
+        assert!(!php.unread_include);
+        assert_eq!(names(&php.lost), ["include fastcgi_params"]);
+        let e = list(4);
+        assert_eq!(e.directive, "uwsgi_param");
+        assert_eq!(names(&e.own), ["A"]);
+        assert!(e.lost.is_empty());
+        let settings = header_list_settings(&a, f.routes[0].pass.directive_span);
+        assert_eq!(settings[1].0, "lost_headers");
+        assert_eq!(
+            settings[1].1.value,
+            Value::List(vec![Value::Str("X-Forwarded-Proto".into())])
+        );
+        let b_settings = header_list_settings(&b, f.routes[1].pass.directive_span);
+        assert_eq!(b_settings[1].1.value, Value::Unset);
+    }
+
+    #[test]
+    fn connection_values_are_lists_per_version_side() {
+        let text = "map $http_upgrade $cu { default upgrade; '' Close; }\nlocation / { proxy_pass http://a; }\nlocation /ws { proxy_set_header Connection $cu; proxy_pass http://a; }\n";
+        let f = facts(text);
+        assert_eq!(
+            f.routes[0].settings["connection_values"].value,
+            Value::OneOf(vec![
+                Value::List(vec![Value::Str("close".into())]),
+                Value::List(Vec::new())
+            ])
+        );
+        assert_eq!(
+            f.routes[1].settings["connection_values"].value,
+            Value::List(vec![
+                Value::Str("upgrade".into()),
+                Value::Str("close".into())
+            ])
+        );
+        let old = facts_for(text, NginxVersion::Known(1, 26, 0));
+        assert_eq!(
+            old.routes[0].settings["connection_values"].value,
+            Value::List(vec![Value::Str("close".into())])
+        );
     }
 
     #[test]
@@ -1697,7 +2401,15 @@ mod tests {
         let bad = facts(
             "keepalive_timeout 65 500ms;\nupstream u { server a:99999; server b fail_timeout=5ms; keepalive x; }\n",
         );
-        assert_eq!(bad.problems.len(), 4, "{:?}", bad.problems);
+        // The port is a problem; the three values nginx cannot parse are refused values.
+        assert_eq!(bad.problems.len(), 1, "{:?}", bad.problems);
+        assert_eq!(
+            bad.directives
+                .iter()
+                .filter(|d| d.invalid.is_some())
+                .count(),
+            3
+        );
     }
 
     #[test]
