@@ -11,6 +11,8 @@ use crate::value::Value;
 pub const RULE_DOCS: &[(&str, &str)] = &[
     ("PAR-E002", include_str!("../../docs/rules/PAR-E002.md")),
     ("PAR-E003", include_str!("../../docs/rules/PAR-E003.md")),
+    ("PAR-S001", include_str!("../../docs/rules/PAR-S001.md")),
+    ("PAR-S002", include_str!("../../docs/rules/PAR-S002.md")),
     ("PAR-S004", include_str!("../../docs/rules/PAR-S004.md")),
     ("PAR-T001", include_str!("../../docs/rules/PAR-T001.md")),
 ];

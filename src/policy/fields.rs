@@ -64,6 +64,8 @@ const CONTAINER: &[(&str, Type)] = &[
     ("container.name", Type::String),
     ("container.orchestrator", Type::String),
     ("container.stop_grace_period", Type::Duration),
+    ("container.prestop_delay", Type::Duration),
+    ("container.routed", Type::Bool),
 ];
 
 fn tables(subject: Subject) -> &'static [&'static [(&'static str, Type)]] {
