@@ -818,6 +818,7 @@ mod tests {
                     .collect(),
                 workload: Some(wi),
                 nginx: false,
+                nginx_version: None,
             }],
             project,
         });

@@ -99,6 +99,17 @@ pub struct PodContainer {
     pub workload: Option<usize>,
     /// The container runs nginx (its image, its command, or a ConfigMap mounted under `/etc/nginx`).
     pub nginx: bool,
+    /// For an nginx container, the version its configuration is read for:
+    /// `1.27.3`, `1.27.x` (a series tag), or `unknown` (a moving tag, no tag).
+    pub nginx_version: Option<String>,
+}
+
+fn version_text(v: nginx::NginxVersion) -> String {
+    match v {
+        nginx::NginxVersion::Known(a, b, c) => format!("{a}.{b}.{c}"),
+        nginx::NginxVersion::Series(a, b) => format!("{a}.{b}.x"),
+        nginx::NginxVersion::Unknown => "unknown".to_owned(),
+    }
 }
 
 /// A declared container port.
@@ -705,6 +716,7 @@ impl Assembler<'_> {
                 ports,
                 workload: None,
                 nginx,
+                nginx_version: None,
             };
             if nginx {
                 let version = c
@@ -714,6 +726,7 @@ impl Assembler<'_> {
                     .filter(|v| *v != nginx::NginxVersion::Unknown)
                     .or(ctx.configured)
                     .unwrap_or_default();
+                container.nginx_version = Some(version_text(version));
                 nginx_containers.push(NginxInPod {
                     pod: pod_index,
                     version,
