@@ -493,3 +493,18 @@ spec:
     }
     assert!(a.findings.iter().all(|f| f.rule != "PAR-E002"));
 }
+
+#[test]
+fn an_nginx_config_baked_into_an_image_reads_defaults_for_its_base_tag() {
+    let conf = "events {}\nhttp {\n  server {\n    location / { proxy_pass http://api; }\n  }\n}\n";
+    let dockerfile = "FROM nginx:1.25.3-alpine\nCOPY nginx.conf /etc/nginx/nginx.conf\n";
+    let (_d, a) = repo(&[("proxy/nginx.conf", conf), ("proxy/Dockerfile", dockerfile)]);
+    let v = &a.model.proxies[0].settings["http_version"];
+    assert_eq!(v.value.to_string(), "1.0", "nginx 1.25.3 sends HTTP/1.0 upstream");
+    // Without the Dockerfile the version is unknown: both sides of 1.29.7 are kept.
+    let (_d, b) = repo(&[("proxy/nginx.conf", conf)]);
+    assert!(matches!(
+        b.model.proxies[0].settings["http_version"].value,
+        Value::OneOf(_)
+    ));
+}

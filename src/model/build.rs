@@ -316,7 +316,8 @@ impl Assembler<'_> {
         dockerfiles: &HashMap<String, dockerfile::Dockerfile>,
         configured: Option<nginx::NginxVersion>,
     ) {
-        let containers = nginx_containers(self.map, composes, dockerfiles);
+        let mut containers = nginx_containers(self.map, composes, dockerfiles);
+        containers.extend(k8s_build::baked_nginx_images(dockerfiles));
         // The image tag that runs the file, else the configured version, else unknown.
         let version_of = |path: &str| -> nginx::NginxVersion {
             containers

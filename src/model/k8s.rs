@@ -16,12 +16,15 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 
-use super::{Assembler, ContainerFs, Env, add_nginx, first_syntax_error_only, parent_dir};
+use super::{
+    Assembler, ContainerFs, Env, NginxContainer, add_nginx, first_syntax_error_only, join_rel,
+    parent_dir, stage_chain,
+};
 use crate::diag::Problem;
 use crate::model::{Model, Project, Proxy, Settings, Workload, WorkloadKind};
 use crate::origin::Origin;
 use crate::source_map::SourceMap;
-use crate::sources::{k8s, nginx, shell, yaml};
+use crate::sources::{dockerfile, k8s, nginx, shell, yaml};
 use crate::span::{FileId, Span, Spanned};
 use crate::value::{Millis, Setting, Value};
 
@@ -438,6 +441,50 @@ fn ingress_controller_of(class: &str) -> &'static str {
     } else {
         "another controller"
     }
+}
+
+/// nginx images built from the repository's Dockerfiles (`FROM nginx:1.27.3`
+/// with the configuration `COPY`ed in): what a Kubernetes nginx container
+/// runs when its configuration is baked into the image rather than mounted.
+/// The build context is the Dockerfile's directory; the version is the tag
+/// of the first stage's base image. Compose services that build a Dockerfile
+/// come first in the list, so their build context wins where both apply.
+pub(super) fn baked_nginx_images(
+    dockerfiles: &HashMap<String, dockerfile::Dockerfile>,
+) -> Vec<NginxContainer> {
+    let mut paths: Vec<&String> = dockerfiles.keys().collect();
+    paths.sort();
+    let mut out = Vec::new();
+    for path in paths {
+        let d = &dockerfiles[path];
+        let chain = stage_chain(d);
+        let Some(base) = chain.first() else { continue };
+        if nginx::nginx_image(&base.from.value).is_none() {
+            continue;
+        }
+        let context = parent_dir(path);
+        let mounts = chain
+            .iter()
+            .flat_map(|s| s.copies.iter())
+            .filter(|c| c.from.is_none())
+            .flat_map(|c| {
+                c.sources.iter().map(|src| {
+                    (
+                        c.dest.value.clone(),
+                        super::normalize_rel(&join_rel(&context, &src.value)),
+                    )
+                })
+            })
+            .collect::<Vec<_>>();
+        if mounts.is_empty() {
+            continue;
+        }
+        out.push(NginxContainer {
+            version: nginx::version_from_image(&base.from.value),
+            mounts,
+        });
+    }
+    out
 }
 
 /// `preStop` as the delay it puts before the stop signal.
