@@ -338,9 +338,27 @@ fn find_services(
                 .join(", ")
         ));
     };
+    // A Service without a selector next to one with it is a kustomize patch
+    // layer of the same object (patchesStrategicMerge): the selector comes from
+    // the nearest layer that has one.
+    let complete = |i: usize| {
+        let s = &services[i];
+        !s.selector.is_empty()
+            || s.external_name.is_some()
+            || s.service_type.as_deref() == Some("ExternalName")
+    };
+    let nearest_complete = scored
+        .iter()
+        .filter(|(i, _)| complete(*i))
+        .filter_map(|(_, a)| *a)
+        .max();
+    let pick = match nearest_complete {
+        Some(a) if !scored.iter().any(|(i, s)| *s == Some(best) && complete(*i)) => a,
+        _ => best,
+    };
     Ok(scored
         .into_iter()
-        .filter(|(_, a)| *a == Some(best))
+        .filter(|(i, a)| *a == Some(pick) && (pick == best || complete(*i)))
         .map(|(i, _)| i)
         .collect())
 }
@@ -710,6 +728,11 @@ fn through_pod(
             .map(|c| {
                 if c.nginx {
                     format!("{} (nginx)", c.name.value)
+                } else if !c.sets_command {
+                    format!(
+                        "{} (runs its image's own command, which parity cannot see)",
+                        c.name.value
+                    )
                 } else {
                     c.name.value.clone()
                 }
@@ -818,6 +841,7 @@ mod tests {
                     .collect(),
                 workload: Some(wi),
                 nginx: false,
+                sets_command: true,
                 nginx_version: None,
             }],
             project,
@@ -1213,6 +1237,9 @@ mod tests {
                 .contains("another kustomize overlay")
         );
         add_service(&mut m, 0, "k8s/base/svc.yaml", "web", None, &[("a", "b")], &[]);
+        assert_eq!(find_services(&m, "web", "default", &from), Ok(vec![1]));
+        // A selector-less patch of the Service in the overlay itself: the base layer has the selector.
+        add_service(&mut m, 0, "k8s/overlays/prod/svc-patch.yaml", "web", None, &[], &[]);
         assert_eq!(find_services(&m, "web", "default", &from), Ok(vec![1]));
     }
 

@@ -102,6 +102,9 @@ pub struct PodContainer {
     pub workload: Option<usize>,
     /// The container runs nginx (its image, its command, or a ConfigMap mounted under `/etc/nginx`).
     pub nginx: bool,
+    /// The container sets `command` or `args`; otherwise it runs its image's
+    /// ENTRYPOINT/CMD, which parity does not see.
+    pub sets_command: bool,
     /// For an nginx container, the version its configuration is read for:
     /// `1.27.3`, `1.27.x` (a series tag), or `unknown` (a moving tag, no tag).
     pub nginx_version: Option<String>,
@@ -487,6 +490,34 @@ pub(super) fn baked_nginx_images(
     out
 }
 
+/// The controller an Ingress without a class is written for, from its
+/// annotations: `None` when they are ingress-nginx's or name no controller.
+fn controller_from_annotations(annotations: &[(String, yaml::Text)]) -> Option<&'static str> {
+    const PREFIXES: &[(&str, &str)] = &[
+        ("alb.ingress.kubernetes.io/", "the AWS Load Balancer Controller"),
+        ("networking.gke.io/", "GKE's load balancer controller"),
+        ("kubernetes.io/ingress.global-static-ip-name", "GKE's load balancer controller"),
+        ("ingress.gcp.kubernetes.io/", "GKE's load balancer controller"),
+        ("traefik.ingress.kubernetes.io/", "Traefik"),
+        ("haproxy.org/", "HAProxy"),
+        ("konghq.com/", "Kong"),
+        ("appgw.ingress.kubernetes.io/", "Azure Application Gateway"),
+        ("nginx.org/", "the NGINX Inc. Ingress Controller (nginx.org annotations)"),
+    ];
+    if annotations
+        .iter()
+        .any(|(k, _)| k.starts_with(k8s::ANNOTATION_PREFIX))
+    {
+        return None;
+    }
+    annotations.iter().find_map(|(k, _)| {
+        PREFIXES
+            .iter()
+            .find(|(p, _)| k.starts_with(p))
+            .map(|(_, who)| *who)
+    })
+}
+
 /// `preStop` as the delay it puts before the stop signal.
 fn prestop_setting(c: &k8s::Container) -> Setting {
     let unknown = |why: &str, span: Span| {
@@ -763,6 +794,7 @@ impl Assembler<'_> {
                 ports,
                 workload: None,
                 nginx,
+                sets_command: c.command.is_some() || c.args.is_some(),
                 nginx_version: None,
             };
             if nginx {
@@ -1076,17 +1108,22 @@ impl Assembler<'_> {
             Some(ns) => format!("Ingress {ns}/{}", ing.meta.name.value),
             None => format!("Ingress {}", ing.meta.name.value),
         };
-        if let Some(class) = ing
-            .class
-            .as_ref()
-            .filter(|c| !c.to_ascii_lowercase().contains("nginx"))
-        {
+        let other = match &ing.class {
+            Some(class) if !class.to_ascii_lowercase().contains("nginx") => Some(format!(
+                "ingress class `{class}` is run by {}",
+                ingress_controller_of(class)
+            )),
+            Some(_) => None,
+            None => controller_from_annotations(&ing.meta.annotations).map(|who| {
+                format!("it sets no ingress class, and its annotations are for {who}")
+            }),
+        };
+        if let Some(why) = other {
             self.model.k8s.ignored.push(Ignored {
                 span: ing.meta.name.span,
                 what: shown,
                 reason: format!(
-                    "ingress class `{class}` is run by {}, not ingress-nginx; parity does not model its timeouts yet",
-                    ingress_controller_of(class)
+                    "{why}, not ingress-nginx; parity does not model that controller's timeouts yet"
                 ),
             });
             return;
