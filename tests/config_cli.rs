@@ -487,7 +487,7 @@ fn rule_prints_its_documentation_page() {
         .code(2)
         .stderr(predicate::str::contains("no rule `PAR-T999`"))
         .stderr(predicate::str::contains(
-            "PAR-E002, PAR-E003, PAR-S004, PAR-T001",
+            "PAR-E002, PAR-E003, PAR-S001, PAR-S002, PAR-S004, PAR-T001",
         ));
 }
 

@@ -305,13 +305,19 @@ spec:
     assert_eq!(proxies.len(), 1, "the traefik Ingress is not an nginx hop");
     let s = &proxies[0].settings;
     // Controller ConfigMap (in another folder: the only one in the repository).
-    assert_eq!(s["read_timeout"].value, Value::Duration(parity::value::Millis(90_000)));
+    assert_eq!(
+        s["read_timeout"].value,
+        Value::Duration(parity::value::Millis(90_000))
+    );
     assert_eq!(
         path_of(&a, s["read_timeout"].origin.span().unwrap()),
         "infra/ingress-nginx/controller.yaml"
     );
     // The annotation wins over both.
-    assert_eq!(path_of(&a, s["send_timeout"].origin.span().unwrap()), "k8s/ingress.yaml");
+    assert_eq!(
+        path_of(&a, s["send_timeout"].origin.span().unwrap()),
+        "k8s/ingress.yaml"
+    );
     // "10s" is rejected by the controller: its default holds, and the rejection is kept.
     assert!(s["connect_timeout"].origin.is_default());
     assert_eq!(s["connect_timeout"].value.to_string(), "5s");
@@ -388,9 +394,18 @@ spec:
     assert_eq!(reasons.len(), 5, "{reasons:?}");
     assert!(reasons[0].contains("has no selector"), "{reasons:?}");
     assert!(reasons[1].contains("ExternalName"), "{reasons:?}");
-    assert!(reasons[2].contains("matches no pod template"), "{reasons:?}");
-    assert!(reasons[3].contains("no Kubernetes Service is named `web`"), "{reasons:?}");
-    assert!(reasons[4].contains("not a Kubernetes Service name"), "{reasons:?}");
+    assert!(
+        reasons[2].contains("matches no pod template"),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons[3].contains("no Kubernetes Service is named `web`"),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons[4].contains("not a Kubernetes Service name"),
+        "{reasons:?}"
+    );
 }
 
 #[test]
@@ -450,7 +465,10 @@ spec:
     let u = by_kind("uwsgi");
     assert_eq!(u.settings["harakiri"].value.to_string(), "25s");
     assert_eq!(
-        a.map.region(u.settings["harakiri"].origin.span().unwrap()).start.line,
+        a.map
+            .region(u.settings["harakiri"].origin.span().unwrap())
+            .start
+            .line,
         12
     );
 }
@@ -486,10 +504,7 @@ spec:
     // The registered ConfigMap key is not scanned for suppressions: no unused-suppression
     // finding points into a file that is not in the repository.
     for f in &a.findings {
-        assert!(
-            !a.map.get(f.primary.span.file).path.contains('#'),
-            "{f:?}"
-        );
+        assert!(!a.map.get(f.primary.span.file).path.contains('#'), "{f:?}");
     }
     assert!(a.findings.iter().all(|f| f.rule != "PAR-E002"));
 }
@@ -500,7 +515,11 @@ fn an_nginx_config_baked_into_an_image_reads_defaults_for_its_base_tag() {
     let dockerfile = "FROM nginx:1.25.3-alpine\nCOPY nginx.conf /etc/nginx/nginx.conf\n";
     let (_d, a) = repo(&[("proxy/nginx.conf", conf), ("proxy/Dockerfile", dockerfile)]);
     let v = &a.model.proxies[0].settings["http_version"];
-    assert_eq!(v.value.to_string(), "1.0", "nginx 1.25.3 sends HTTP/1.0 upstream");
+    assert_eq!(
+        v.value.to_string(),
+        "1.0",
+        "nginx 1.25.3 sends HTTP/1.0 upstream"
+    );
     // Without the Dockerfile the version is unknown: both sides of 1.29.7 are kept.
     let (_d, b) = repo(&[("proxy/nginx.conf", conf)]);
     assert!(matches!(

@@ -390,7 +390,11 @@ fn an_ingress_reaches_gunicorn_through_a_named_service_port() {
     assert_eq!(a.links.hops.len(), 1, "{:?}", a.links.unlinked);
     let hop = &a.links.hops[0];
     assert_eq!(a.model.proxies[hop.proxy].tool, "ingress-nginx");
-    assert_eq!(hop.port, Some(8000), "ingress-nginx connects to the pod port");
+    assert_eq!(
+        hop.port,
+        Some(8000),
+        "ingress-nginx connects to the pod port"
+    );
     assert!(
         hop.reason
             .contains("targetPort `http` = containerPort 8000"),

@@ -395,7 +395,8 @@ fn link_address(
             None => unlinked(
                 links,
                 caller,
-                "loopback address: parity does not know which pod this nginx file runs in".to_owned(),
+                "loopback address: parity does not know which pod this nginx file runs in"
+                    .to_owned(),
             ),
         }
         return;
@@ -759,8 +760,8 @@ fn through_pod(
 mod tests {
     use super::*;
     use crate::model::{
-        AppServer, Bind, IngressRoute, K8sModel, NamedPort, Pod, PodContainer, Project,
-        ServiceRef, Settings, Workload, WorkloadKind,
+        AppServer, Bind, IngressRoute, K8sModel, NamedPort, Pod, PodContainer, Project, ServiceRef,
+        Settings, Workload, WorkloadKind,
     };
     use crate::span::{FileId, Span, Spanned};
 
@@ -790,16 +791,17 @@ mod tests {
     }
 
     /// Adds a Deployment `name` whose single container runs gunicorn on `bind`.
+    /// `place`: (project, manifest path).
     fn add_app(
         m: &mut Model,
-        project: usize,
-        path: &str,
+        place: (usize, &str),
         name: &str,
         ns: Option<&str>,
         pod_labels: &[(&str, &str)],
         ports: &[(Option<&str>, u16)],
         bind: &str,
     ) -> usize {
+        let (project, path) = place;
         let wi = m.workloads.len();
         let si = m.servers.len();
         m.servers.push(AppServer {
@@ -941,8 +943,7 @@ mod tests {
             let mut m = base();
             add_app(
                 &mut m,
-                0,
-                "k8s/app.yaml",
+                (0, "k8s/app.yaml"),
                 "web",
                 Some("shop"),
                 &[("app", "web")],
@@ -977,8 +978,7 @@ mod tests {
         let mut m = base();
         add_app(
             &mut m,
-            0,
-            "k8s/app.yaml",
+            (0, "k8s/app.yaml"),
             "web",
             Some("shop"),
             &[("app", "web")],
@@ -1007,8 +1007,7 @@ mod tests {
         let mut m = base();
         add_app(
             &mut m,
-            0,
-            "k8s/app.yaml",
+            (0, "k8s/app.yaml"),
             "web",
             Some("blog"),
             &[("app", "web")],
@@ -1039,8 +1038,7 @@ mod tests {
         let mut m = base();
         add_app(
             &mut m,
-            0,
-            "k8s/app.yaml",
+            (0, "k8s/app.yaml"),
             "web",
             None,
             &[("app", "web"), ("tier", "api")],
@@ -1049,8 +1047,7 @@ mod tests {
         );
         add_app(
             &mut m,
-            0,
-            "k8s/worker.yaml",
+            (0, "k8s/worker.yaml"),
             "worker",
             None,
             &[("app", "web"), ("tier", "worker")],
@@ -1077,8 +1074,7 @@ mod tests {
         let mut m = base();
         add_app(
             &mut m,
-            0,
-            "k8s/app.yaml",
+            (0, "k8s/app.yaml"),
             "web",
             None,
             &[("app", "web")],
@@ -1130,8 +1126,7 @@ mod tests {
         let mut m = base();
         add_app(
             &mut m,
-            0,
-            "k8s/app.yaml",
+            (0, "k8s/app.yaml"),
             "web",
             None,
             &[("app", "web")],
@@ -1156,8 +1151,14 @@ mod tests {
         let links = run(&m);
         assert!(links.hops.is_empty());
         let reasons: Vec<&str> = links.unlinked.iter().map(|u| u.reason.as_str()).collect();
-        assert!(reasons[0].contains("no container of Deployment/web declares"), "{reasons:?}");
-        assert!(reasons[1].contains("gunicorn on 0.0.0.0:8000"), "{reasons:?}");
+        assert!(
+            reasons[0].contains("no container of Deployment/web declares"),
+            "{reasons:?}"
+        );
+        assert!(
+            reasons[1].contains("gunicorn on 0.0.0.0:8000"),
+            "{reasons:?}"
+        );
         assert!(reasons[2].contains("has no port 82"), "{reasons:?}");
     }
 
@@ -1166,8 +1167,7 @@ mod tests {
         let mut m = base();
         add_app(
             &mut m,
-            0,
-            "k8s/app.yaml",
+            (0, "k8s/app.yaml"),
             "web",
             None,
             &[("app", "web")],
@@ -1187,7 +1187,9 @@ mod tests {
         let links = run(&m);
         assert!(links.hops.is_empty());
         assert!(
-            links.unlinked[0].reason.contains("only the pod itself can reach"),
+            links.unlinked[0]
+                .reason
+                .contains("only the pod itself can reach"),
             "{:?}",
             links.unlinked
         );
@@ -1198,8 +1200,7 @@ mod tests {
         let mut m = base();
         add_app(
             &mut m,
-            1,
-            "other/k8s/app.yaml",
+            (1, "other/k8s/app.yaml"),
             "web",
             None,
             &[("app", "web")],
@@ -1219,7 +1220,9 @@ mod tests {
         let links = run(&m);
         assert!(links.hops.is_empty());
         assert!(
-            links.unlinked[0].reason.contains("another deployment (other/k8s)"),
+            links.unlinked[0]
+                .reason
+                .contains("another deployment (other/k8s)"),
             "{:?}",
             links.unlinked
         );
@@ -1230,16 +1233,40 @@ mod tests {
             namespace: "default",
         };
         let mut m = base();
-        add_service(&mut m, 0, "k8s/overlays/dev/svc.yaml", "web", None, &[("a", "b")], &[]);
+        add_service(
+            &mut m,
+            0,
+            "k8s/overlays/dev/svc.yaml",
+            "web",
+            None,
+            &[("a", "b")],
+            &[],
+        );
         assert!(
             find_services(&m, "web", "default", &from)
                 .unwrap_err()
                 .contains("another kustomize overlay")
         );
-        add_service(&mut m, 0, "k8s/base/svc.yaml", "web", None, &[("a", "b")], &[]);
+        add_service(
+            &mut m,
+            0,
+            "k8s/base/svc.yaml",
+            "web",
+            None,
+            &[("a", "b")],
+            &[],
+        );
         assert_eq!(find_services(&m, "web", "default", &from), Ok(vec![1]));
         // A selector-less patch of the Service in the overlay itself: the base layer has the selector.
-        add_service(&mut m, 0, "k8s/overlays/prod/svc-patch.yaml", "web", None, &[], &[]);
+        add_service(
+            &mut m,
+            0,
+            "k8s/overlays/prod/svc-patch.yaml",
+            "web",
+            None,
+            &[],
+            &[],
+        );
         assert_eq!(find_services(&m, "web", "default", &from), Ok(vec![1]));
     }
 
@@ -1257,7 +1284,19 @@ mod tests {
         });
         add_service(&mut m, 0, "k8s/app.yaml", "web", None, &[("a", "b")], &[]);
         let mut links = Links::default();
-        assert!(!link_proxy(&m, 0, &m.proxies[0], "nginx/app.conf", &mut links));
-        assert!(link_proxy(&m, 0, &m.proxies[0], "k8s/nginx/app.conf", &mut links));
+        assert!(!link_proxy(
+            &m,
+            0,
+            &m.proxies[0],
+            "nginx/app.conf",
+            &mut links
+        ));
+        assert!(link_proxy(
+            &m,
+            0,
+            &m.proxies[0],
+            "k8s/nginx/app.conf",
+            &mut links
+        ));
     }
 }

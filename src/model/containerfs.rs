@@ -141,7 +141,11 @@ mod tests {
         );
         assert_eq!(fs.resolve("/nowhere.py", &files), None);
         // A ConfigMap volume: its keys exist although they are no repository files.
-        fs.add("/etc/gunicorn", "k8s/app.yaml#configmap/gc", "ConfigMap volume");
+        fs.add(
+            "/etc/gunicorn",
+            "k8s/app.yaml#configmap/gc",
+            "ConfigMap volume",
+        );
         assert_eq!(fs.resolve("/etc/gunicorn/gunicorn.conf.py", &files), None);
         fs.provide("k8s/app.yaml#configmap/gc/gunicorn.conf.py");
         assert_eq!(

@@ -494,15 +494,27 @@ pub(super) fn baked_nginx_images(
 /// annotations: `None` when they are ingress-nginx's or name no controller.
 fn controller_from_annotations(annotations: &[(String, yaml::Text)]) -> Option<&'static str> {
     const PREFIXES: &[(&str, &str)] = &[
-        ("alb.ingress.kubernetes.io/", "the AWS Load Balancer Controller"),
+        (
+            "alb.ingress.kubernetes.io/",
+            "the AWS Load Balancer Controller",
+        ),
         ("networking.gke.io/", "GKE's load balancer controller"),
-        ("kubernetes.io/ingress.global-static-ip-name", "GKE's load balancer controller"),
-        ("ingress.gcp.kubernetes.io/", "GKE's load balancer controller"),
+        (
+            "kubernetes.io/ingress.global-static-ip-name",
+            "GKE's load balancer controller",
+        ),
+        (
+            "ingress.gcp.kubernetes.io/",
+            "GKE's load balancer controller",
+        ),
         ("traefik.ingress.kubernetes.io/", "Traefik"),
         ("haproxy.org/", "HAProxy"),
         ("konghq.com/", "Kong"),
         ("appgw.ingress.kubernetes.io/", "Azure Application Gateway"),
-        ("nginx.org/", "the NGINX Inc. Ingress Controller (nginx.org annotations)"),
+        (
+            "nginx.org/",
+            "the NGINX Inc. Ingress Controller (nginx.org annotations)",
+        ),
     ];
     if annotations
         .iter()
@@ -520,9 +532,8 @@ fn controller_from_annotations(annotations: &[(String, yaml::Text)]) -> Option<&
 
 /// `preStop` as the delay it puts before the stop signal.
 fn prestop_setting(c: &k8s::Container) -> Setting {
-    let unknown = |why: &str, span: Span| {
-        Setting::new(Value::Unknown(why.to_owned()), Origin::File { span })
-    };
+    let unknown =
+        |why: &str, span: Span| Setting::new(Value::Unknown(why.to_owned()), Origin::File { span });
     match &c.pre_stop {
         None => Setting::new(
             Value::Unset,
@@ -666,12 +677,10 @@ impl Assembler<'_> {
         for (i, (file, m)) in manifests.iter().enumerate() {
             for o in &m.objects {
                 if let k8s::Object::Service(s) = o {
-                    self.model.k8s.services.push(model_service(
-                        *file,
-                        &paths[i],
-                        project_of[i],
-                        s,
-                    ));
+                    self.model
+                        .k8s
+                        .services
+                        .push(model_service(*file, &paths[i], project_of[i], s));
                 }
             }
         }
@@ -826,8 +835,7 @@ impl Assembler<'_> {
             };
             let mut argv = words(&c.command);
             argv.extend(words(&c.args));
-            let mut fs =
-                ContainerFs::new(c.working_dir.as_ref().map_or("/", |d| d.value.as_str()));
+            let mut fs = ContainerFs::new(c.working_dir.as_ref().map_or("/", |d| d.value.as_str()));
             fs.exhaustive = false;
             for m in &mounts {
                 fs.add(&m.container_path, &m.repo, m.how.clone());
@@ -1114,9 +1122,8 @@ impl Assembler<'_> {
                 ingress_controller_of(class)
             )),
             Some(_) => None,
-            None => controller_from_annotations(&ing.meta.annotations).map(|who| {
-                format!("it sets no ingress class, and its annotations are for {who}")
-            }),
+            None => controller_from_annotations(&ing.meta.annotations)
+                .map(|who| format!("it sets no ingress class, and its annotations are for {who}")),
         };
         if let Some(why) = other {
             self.model.k8s.ignored.push(Ignored {
@@ -1367,7 +1374,10 @@ mod tests {
             Some(1)
         );
         assert_eq!(
-            manifest_affinity("k8s/overlays/prod/ingress.yaml", "k8s/overlays/dev/svc.yaml"),
+            manifest_affinity(
+                "k8s/overlays/prod/ingress.yaml",
+                "k8s/overlays/dev/svc.yaml"
+            ),
             None
         );
     }
@@ -1405,14 +1415,19 @@ mod tests {
     #[test]
     fn controller_flag_and_names() {
         let t = |s: &str| yaml::Text::new_literal(s.to_owned(), Span::new(FileId(0), 0, s.len()));
-        let words = [t("/nginx-ingress-controller"), t("--configmap=$(POD_NAMESPACE)/ingress-nginx-controller")];
+        let words = [
+            t("/nginx-ingress-controller"),
+            t("--configmap=$(POD_NAMESPACE)/ingress-nginx-controller"),
+        ];
         let refs: Vec<&yaml::Text> = words.iter().collect();
         assert_eq!(
             configmap_flag(&refs).as_deref(),
             Some("ingress-nginx-controller")
         );
         assert!(is_controller_configmap_name("ingress-nginx-controller"));
-        assert!(is_controller_configmap_name("my-release-ingress-nginx-controller"));
+        assert!(is_controller_configmap_name(
+            "my-release-ingress-nginx-controller"
+        ));
         assert!(!is_controller_configmap_name("web-config"));
     }
 }

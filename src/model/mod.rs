@@ -15,7 +15,7 @@ mod containerfs;
 use std::collections::BTreeMap;
 
 pub use build::k8s_build::{
-    IngressRoute, Ignored, K8sModel, NamedPort, Pod, PodContainer, Service, ServicePort,
+    Ignored, IngressRoute, K8sModel, NamedPort, Pod, PodContainer, Service, ServicePort,
     ServiceRef, TargetPort, manifest_affinity, scope_dir,
 };
 pub use build::{RepoLoader, build};
