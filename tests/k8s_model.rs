@@ -329,6 +329,15 @@ spec:
             .any(|(k, _, _)| k == "proxy-connect-timeout")
     );
     assert!(a.model.k8s.ignored[0].reason.contains("Traefik"));
+    // Upstream keepalive is the controller's upstream's, not the location's.
+    assert!(!s.contains_key("keepalive_timeout"));
+    let hop = &a.links.hops[0];
+    let upstream = &a.model.upstreams[hop.upstream.unwrap()];
+    assert_eq!(upstream.settings["keepalive"].value.to_string(), "320");
+    assert_eq!(
+        upstream.settings["keepalive_timeout"].value.to_string(),
+        "60s"
+    );
     // 90 s at the Ingress vs gunicorn's 20 s kill.
     assert!(a.findings.iter().any(|f| f.rule == "PAR-T001"));
 }

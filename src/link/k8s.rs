@@ -79,7 +79,7 @@ pub(super) fn link_proxy(
     if let Some(route) = model.k8s.ingress_routes.iter().find(|r| r.proxy == pi) {
         let caller = Caller {
             proxy: pi,
-            upstream: None,
+            upstream: Some(route.upstream),
             upstream_server: None,
             via: format!(
                 "Ingress {} backend {}",
@@ -1101,6 +1101,12 @@ mod tests {
             pass_span: at(),
             settings: Settings::new(),
         });
+        m.upstreams.push(crate::model::Upstream {
+            file: FileId(0),
+            name: Spanned::new("upstream_balancer (Ingress web)".into(), at()),
+            servers: Vec::new(),
+            settings: Settings::new(),
+        });
         m.k8s.ingress_routes.push(IngressRoute {
             proxy: pi,
             path: "k8s/ingress.yaml".into(),
@@ -1108,12 +1114,14 @@ mod tests {
             namespace: None,
             service: "web".into(),
             service_port: Some(ServiceRef::Name("web".into())),
+            upstream: 0,
             project: 0,
             ignored_annotations: Vec::new(),
         });
         let links = run(&m);
         assert_eq!(links.hops.len(), 1, "{:?}", links.unlinked);
         assert_eq!(links.hops[0].port, Some(8000));
+        assert_eq!(links.hops[0].upstream, Some(0));
         assert!(
             links.hops[0]
                 .reason

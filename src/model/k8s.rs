@@ -21,7 +21,7 @@ use super::{
     parent_dir, stage_chain,
 };
 use crate::diag::Problem;
-use crate::model::{Model, Project, Proxy, Settings, Workload, WorkloadKind};
+use crate::model::{Model, Project, Proxy, Settings, Upstream, Workload, WorkloadKind};
 use crate::origin::Origin;
 use crate::source_map::SourceMap;
 use crate::sources::{dockerfile, k8s, nginx, shell, yaml};
@@ -222,6 +222,10 @@ pub struct IngressRoute {
     pub service: String,
     /// `None` when the backend names no port (the API server rejects that in v1).
     pub service_port: Option<ServiceRef>,
+    /// The controller's upstream for this Ingress (index into
+    /// [`Model::upstreams`]): `keepalive`, `keepalive_timeout` and
+    /// `keepalive_requests` from the controller ConfigMap or its defaults.
+    pub upstream: usize,
     pub project: usize,
     /// ingress-nginx annotations the controller ignores (a unit on an
     /// integer, a failed validation): `(annotation, value span, why)`. The
@@ -1136,6 +1140,7 @@ impl Assembler<'_> {
             return;
         }
         let mut settings = Settings::new();
+        let mut upstream_settings = Settings::new();
         for (k, s) in &ing.settings {
             let from_controller = controller
                 .and_then(|c| c.settings.get(k))
@@ -1144,8 +1149,31 @@ impl Assembler<'_> {
                 Some(c) if s.origin.is_default() => c.clone(),
                 _ => s.clone(),
             };
-            settings.insert(*k, chosen);
+            // Upstream keepalive belongs to the controller's upstream, not the location.
+            match *k {
+                "keepalive_connections" => {
+                    upstream_settings.insert("keepalive", chosen);
+                }
+                "keepalive_timeout" | "keepalive_requests" => {
+                    upstream_settings.insert(*k, chosen);
+                }
+                _ => {
+                    settings.insert(*k, chosen);
+                }
+            }
         }
+        if ing.backends.is_empty() {
+            return;
+        }
+        // ingress-nginx balances every backend through one Lua upstream
+        // (`upstream_balancer`) that carries the upstream keepalive settings.
+        let upstream = self.model.upstreams.len();
+        self.model.upstreams.push(Upstream {
+            file,
+            name: Spanned::new(format!("upstream_balancer ({shown})"), ing.meta.name.span),
+            servers: Vec::new(),
+            settings: upstream_settings,
+        });
         for b in &ing.backends {
             let mut name = shown.clone();
             match (&b.host, &b.path) {
@@ -1184,6 +1212,7 @@ impl Assembler<'_> {
                 namespace: ing.meta.namespace.clone(),
                 service: b.service.clone(),
                 service_port: port,
+                upstream,
                 project,
                 ignored_annotations: ing.ignored_annotations.clone(),
             });
