@@ -22,6 +22,10 @@ const SCENARIOS: &[&str] = &[
     "compose-entrypoint-scripts",
     "compose-supervisord-two-servers",
     "compose-gunicorn-env-expansion",
+    "k8s-ingress-service-named-port",
+    "k8s-configmap-nginx",
+    "k8s-queue-worker-no-service",
+    "k8s-monorepo-same-service-name",
 ];
 
 fn fixture(name: &str) -> PathBuf {
@@ -376,5 +380,161 @@ fn env_files_in_the_repo_feed_the_environment_and_missing_ones_are_noted() {
             .any(|n| n.contains("secrets.env is not in the repository")),
         "{:?}",
         s.notes
+    );
+}
+
+#[test]
+fn an_ingress_reaches_gunicorn_through_a_named_service_port() {
+    let a = run(&fixture("k8s-ingress-service-named-port"));
+    assert!(a.problems.is_empty(), "{:?}", a.problems);
+    assert_eq!(a.links.hops.len(), 1, "{:?}", a.links.unlinked);
+    let hop = &a.links.hops[0];
+    assert_eq!(a.model.proxies[hop.proxy].tool, "ingress-nginx");
+    assert_eq!(
+        hop.port,
+        Some(8000),
+        "ingress-nginx connects to the pod port"
+    );
+    assert!(
+        hop.reason
+            .contains("targetPort `http` = containerPort 8000"),
+        "{}",
+        hop.reason
+    );
+    let t001 = a
+        .findings
+        .iter()
+        .find(|f| f.rule == "PAR-T001")
+        .expect("PAR-T001 fires through the Ingress hop");
+    assert_eq!(t001.severity.as_str(), "error");
+    assert_eq!(a.map.get(t001.primary.span.file).path, "k8s/ingress.yaml");
+    assert_eq!(a.map.text(t001.primary.span), "\"120\"");
+    assert_eq!(
+        a.map.get(t001.related[0].span.file).path,
+        "k8s/deployment.yaml"
+    );
+    // A unit makes ingress-nginx ignore the annotation: the default holds, and the annotation is kept.
+    let proxy = &a.model.proxies[hop.proxy];
+    assert!(proxy.settings["send_timeout"].origin.is_default());
+    let route = &a.model.k8s.ingress_routes[0];
+    assert!(
+        route.ignored_annotations[0]
+            .0
+            .ends_with("proxy-send-timeout")
+    );
+    // The ALB Ingress is no ingress-nginx hop.
+    assert_eq!(a.model.k8s.ignored.len(), 1);
+    assert!(a.model.k8s.ignored[0].reason.contains("`alb`"));
+    // T001 through the Ingress hop; the rest is information (K006: the
+    // controller does not buffer responses by default; K005 undecided: the
+    // image's gunicorn.conf.py is not visible).
+    assert!(a.findings.iter().any(|f| f.rule == "PAR-T001"));
+    assert!(
+        a.findings
+            .iter()
+            .filter(|f| f.rule != "PAR-T001")
+            .all(|f| f.severity == parity::finding::Severity::Info),
+        "{:?}",
+        rules_of(&a)
+    );
+}
+
+#[test]
+fn nginx_from_a_configmap_is_read_at_its_yaml_lines_with_the_image_version() {
+    let a = run(&fixture("k8s-configmap-nginx"));
+    assert!(a.problems.is_empty(), "{:?}", a.problems);
+    assert_eq!(a.links.hops.len(), 1, "{:?}", a.links.unlinked);
+    let proxy = &a.model.proxies[a.links.hops[0].proxy];
+    assert_eq!(a.map.get(proxy.file).path, "deploy/k8s/nginx.yaml");
+    // nginx:1.27.3: before the 1.29.7 change, HTTP/1.0 upstream.
+    assert_eq!(proxy.settings["http_version"].value.to_string(), "1.0");
+    let nginx = a
+        .model
+        .k8s
+        .pods
+        .iter()
+        .flat_map(|p| p.containers.iter())
+        .find(|c| c.nginx)
+        .unwrap();
+    assert_eq!(nginx.nginx_version.as_deref(), Some("1.27.3"));
+    let t001 = a
+        .findings
+        .iter()
+        .find(|f| f.rule == "PAR-T001")
+        .expect("120s vs 60s");
+    let r = a.map.region(t001.primary.span);
+    assert_eq!(
+        (
+            a.map.get(t001.primary.span.file).path.as_str(),
+            r.start.line,
+            r.start.column
+        ),
+        ("deploy/k8s/nginx.yaml", 17, 9)
+    );
+    assert_eq!(a.map.text(t001.primary.span), "proxy_read_timeout 120s");
+    let other = &t001.related[0];
+    assert_eq!(a.map.get(other.span.file).path, "deploy/k8s/api.yaml");
+    assert_eq!(a.map.text(other.span), "60");
+    // The gunicorn config file is the ConfigMap's manifest.
+    let server = &a.model.servers[a.links.hops[0].server];
+    assert_eq!(
+        a.map.get(server.config_file.unwrap()).path,
+        "deploy/k8s/api.yaml"
+    );
+}
+
+#[test]
+fn workers_without_a_service_are_no_web_backends() {
+    let a = run(&fixture("k8s-queue-worker-no-service"));
+    assert!(a.problems.is_empty(), "{:?}", a.problems);
+    assert!(a.links.hops.is_empty());
+    // No hop rule and no drain rule for a server no Service routes to; only
+    // undecided server facts (its image's gunicorn.conf.py is not visible).
+    assert!(
+        a.findings
+            .iter()
+            .all(|f| f.severity == parity::finding::Severity::Info
+                && f.message.starts_with("could not decide")
+                && !f.rule.starts_with("PAR-S")),
+        "{:?}",
+        rules_of(&a)
+    );
+    // The celery worker is no app server; gunicorn selected by no Service is not routed.
+    assert_eq!(a.model.workloads.len(), 1);
+    assert_eq!(
+        a.model.workloads[0].settings["routed"].value,
+        parity::value::Value::Bool(false)
+    );
+}
+
+#[test]
+fn the_same_service_name_in_two_apps_does_not_cross_link() {
+    let a = run(&fixture("k8s-monorepo-same-service-name"));
+    assert!(a.problems.is_empty(), "{:?}", a.problems);
+    for hop in &a.links.hops {
+        let proxy_path = &a.map.get(a.model.proxies[hop.proxy].file).path;
+        let server_path = &a.map.get(a.model.workloads[hop.workload].file).path;
+        assert_eq!(
+            proxy_path.split('/').nth(1),
+            server_path.split('/').nth(1),
+            "{}",
+            hop.reason
+        );
+    }
+    assert_eq!(a.links.hops.len(), 2, "{:?}", a.links.unlinked);
+    assert!(
+        a.links
+            .unlinked
+            .iter()
+            .any(|u| u.reason.contains("another deployment")),
+        "{:?}",
+        a.links.unlinked
+    );
+    // Only the blog's Ingress (default 60 s) against the blog's 30 s gunicorn.
+    let t001: Vec<_> = a.findings.iter().filter(|f| f.rule == "PAR-T001").collect();
+    assert_eq!(t001.len(), 1, "{:?}", rules_of(&a));
+    assert_eq!(
+        a.map.get(t001[0].primary.span.file).path,
+        "apps/blog/k8s/app.yaml"
     );
 }

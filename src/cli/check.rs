@@ -131,7 +131,7 @@ pub fn analyze(paths: &[PathBuf], options: &RunOptions) -> Result<Analysis, Anal
         };
         let known: Vec<&str> = known.iter().map(String::as_str).collect();
         let ran: Vec<&str> = policies.iter().map(|p| p.id.as_str()).collect();
-        let files = comment_styles(&inventory, &map);
+        let files = comment_styles(&inventory, &map, &model.k8s.embedded_files);
         suppress::apply(
             &mut findings,
             &files,
@@ -168,13 +168,20 @@ pub fn analyze(paths: &[PathBuf], options: &RunOptions) -> Result<Analysis, Anal
 
 /// How comments are written in each file parity read: by the kind discovery
 /// gave it, else guessed from its name (files read because a config named them).
-fn comment_styles(inventory: &Inventory, map: &SourceMap) -> Vec<(FileId, CommentStyle)> {
+/// ConfigMap keys parity registered as files (`embedded`) are not scanned: no
+/// finding points into them (their spans are the manifest's).
+fn comment_styles(
+    inventory: &Inventory,
+    map: &SourceMap,
+    embedded: &[FileId],
+) -> Vec<(FileId, CommentStyle)> {
     let kinds: HashMap<FileId, FileKind> =
         inventory.files.iter().map(|d| (d.file, d.kind)).collect();
     map.files()
         .iter()
         .map(|f| {
             let style = match kinds.get(&f.id) {
+                None if embedded.contains(&f.id) => CommentStyle::None,
                 Some(FileKind::Nginx) => CommentStyle::Nginx,
                 Some(FileKind::Compose | FileKind::Kubernetes | FileKind::UwsgiYaml) => {
                     CommentStyle::Yaml

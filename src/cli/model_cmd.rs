@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use serde_json::{Value as Json, json};
 
 use super::check::Analysis;
-use crate::model::Settings;
+use crate::model::{Settings, TargetPort};
 use crate::origin::Origin;
 use crate::source_map::SourceMap;
 use crate::span::Span;
@@ -83,11 +83,24 @@ pub fn to_json(a: &Analysis) -> Json {
         .iter()
         .enumerate()
         .map(|(i, p)| {
-            json!({
+            let mut v = json!({
                 "id": i, "tool": p.tool, "name": p.name, "family": p.family,
                 "target": p.target.value, "at": at(map, p.pass_span),
                 "settings": settings_json(map, &p.settings),
-            })
+            });
+            if let Some(r) = m.k8s.ingress_routes.iter().find(|r| r.proxy == i) {
+                v["ingress"] = json!({
+                    "name": r.ingress.value, "namespace": r.namespace(), "service": r.service,
+                    "service_port": r.service_port.as_ref().map(ToString::to_string),
+                    "ignored_annotations": r.ignored_annotations.iter().map(|(a, span, why)| json!({
+                        "annotation": a, "at": at(map, *span), "why": why,
+                    })).collect::<Vec<_>>(),
+                });
+            }
+            if let Some((_, pod)) = m.k8s.proxy_pods.iter().find(|(pi, _)| *pi == i) {
+                v["pod"] = json!(m.k8s.pods.get(*pod).map(|p| p.owner.value.clone()));
+            }
+            v
         })
         .collect();
     let upstreams: Vec<Json> = m
@@ -140,10 +153,59 @@ pub fn to_json(a: &Analysis) -> Json {
         .map(|h| {
             json!({
                 "proxy": h.proxy, "upstream": h.upstream.map(|u| m.upstreams[u].name.value.clone()),
+                "service": h.service.and_then(|s| m.k8s.services.get(s)).map(|s| s.name.value.clone()),
                 "workload": h.workload, "server": h.server, "port": h.port,
                 "reason": h.reason, "weak": h.weak,
             })
         })
+        .collect();
+    let services: Vec<Json> = m
+        .k8s
+        .services
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            json!({
+                "id": i, "name": s.name.value, "namespace": s.namespace(), "at": at(map, s.name.span),
+                "type": s.service_type.as_deref().unwrap_or("ClusterIP"),
+                "external_name": s.external_name,
+                "selector": s.selector.iter().map(|(k, v)| (k.clone(), json!(v))).collect::<serde_json::Map<_, _>>(),
+                "ports": s.ports.iter().map(|p| json!({
+                    "name": p.name, "port": p.port, "at": at(map, p.span),
+                    "target_port": match &p.target_port {
+                        TargetPort::Number(n) => json!(n),
+                        TargetPort::Name(n) => json!(n),
+                        TargetPort::SameAsPort => json!(p.port),
+                    },
+                })).collect::<Vec<_>>(),
+                "deployment": m.projects.get(s.project).map(|p| p.dir.clone()),
+            })
+        })
+        .collect();
+    let pods: Vec<Json> = m
+        .k8s
+        .pods
+        .iter()
+        .map(|p| {
+            json!({
+                "owner": p.owner.value, "namespace": p.namespace(), "at": at(map, p.owner.span),
+                "labels": p.labels.iter().map(|(k, v)| (k.clone(), json!(v))).collect::<serde_json::Map<_, _>>(),
+                "deployment": m.projects.get(p.project).map(|d| d.dir.clone()),
+                "containers": p.containers.iter().map(|c| json!({
+                    "name": c.name.value, "image": c.image, "nginx": c.nginx, "nginx_version": c.nginx_version, "workload": c.workload,
+                    "ports": c.ports.iter().map(|port| json!({"name": port.name, "port": port.port})).collect::<Vec<_>>(),
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let ignored: Vec<Json> = m
+        .k8s
+        .ignored
+        .iter()
+        .map(|i| json!({ "what": i.what, "at": at(map, i.span), "reason": i.reason }))
+        .chain(m.k8s.controller_ignored.iter().map(|(key, span, why)| {
+            json!({ "what": format!("ingress-nginx ConfigMap key {key}"), "at": at(map, *span), "reason": why })
+        }))
         .collect();
     let unlinked: Vec<Json> = a
         .links
@@ -170,8 +232,11 @@ pub fn to_json(a: &Analysis) -> Json {
         "upstreams": upstreams,
         "workloads": workloads,
         "servers": servers,
+        "services": services,
+        "pods": pods,
         "paths": paths,
         "unlinked": unlinked,
+        "ignored": ignored,
         "problems": problems,
     })
 }
@@ -198,13 +263,18 @@ pub fn write_dot(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
             .get("read_timeout")
             .map(|s| s.value.to_string())
             .unwrap_or_default();
+        // An Ingress backend names a Service; nginx has a `*_pass` directive.
+        let pass = if p.tool == "nginx" {
+            format!("{}_pass {}", p.family, p.target.value)
+        } else {
+            format!("{} backend {}", p.tool, p.target.value)
+        };
         writeln!(
             out,
-            "  proxy{i} [label=\"{}\\n{}\\n{}_pass {}\\nread_timeout {}\"];",
+            "  proxy{i} [label=\"{}\\n{}\\n{}\\nread_timeout {}\"];",
             dot_escape(&map.get(p.file).path),
             dot_escape(&p.name),
-            p.family,
-            dot_escape(&p.target.value),
+            dot_escape(&pass),
             dot_escape(&read)
         )?;
     }
@@ -248,6 +318,14 @@ pub fn write_dot(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
             dot_escape(&u.reason)
         )?;
         writeln!(out, "  proxy{} -> unlinked{i} [style=dotted];", u.proxy)?;
+    }
+    for (i, ig) in m.k8s.ignored.iter().enumerate() {
+        writeln!(
+            out,
+            "  ignored{i} [shape=plaintext, label=\"{} (not modelled): {}\"];",
+            dot_escape(&ig.what),
+            dot_escape(&ig.reason)
+        )?;
     }
     writeln!(out, "}}")
 }

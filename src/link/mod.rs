@@ -1,7 +1,10 @@
 //! Link: joins proxies to the app servers they reach
-//! (nginx location -> upstream -> `server host:port` -> compose service -> app server),
+//! (nginx location -> upstream -> `server host:port` -> compose service -> app server;
+//! Kubernetes Services and Ingresses in [`k8s`]),
 //! recording why each link was made and why a hop could not be linked.
 //! No rule ever fires on a guessed link.
+
+mod k8s;
 
 use crate::model::{Model, Proxy};
 
@@ -21,6 +24,8 @@ pub struct Hop {
     pub reason: String,
     /// True when the evidence is circumstantial; findings on weak links say so.
     pub weak: bool,
+    /// The Kubernetes Service the hop goes through (index into `model.k8s.services`).
+    pub service: Option<usize>,
 }
 
 /// A proxy target that could not be joined to an app server.
@@ -100,7 +105,11 @@ fn is_loopback(host: &str) -> bool {
 pub fn link(model: &Model, path_of: &dyn Fn(crate::span::FileId) -> String) -> Links {
     let mut links = Links::default();
     for (pi, proxy) in model.proxies.iter().enumerate() {
-        link_proxy(model, pi, proxy, &path_of(proxy.file), &mut links);
+        let path = path_of(proxy.file);
+        if k8s::link_proxy(model, pi, proxy, &path, &mut links) {
+            continue;
+        }
+        link_proxy(model, pi, proxy, &path, &mut links);
     }
     links
 }
@@ -261,6 +270,7 @@ fn link_proxy(model: &Model, pi: usize, proxy: &Proxy, proxy_path: &str, links: 
                             b.port.unwrap_or_default()
                         ),
                         weak: false,
+                        service: None,
                     });
                 }
             }
@@ -287,6 +297,7 @@ fn link_proxy(model: &Model, pi: usize, proxy: &Proxy, proxy_path: &str, links: 
                             model.servers[si_server].kind
                         ),
                         weak: true,
+                        service: None,
                     });
                 }
                 continue;

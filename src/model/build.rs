@@ -10,6 +10,11 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use rayon::prelude::*;
 
 use super::containerfs::{ContainerFs, normalize_rel};
+
+// The Kubernetes part of the assembly lives in model/k8s.rs; declared here so
+// that it shares the assembler's internals.
+#[path = "k8s.rs"]
+pub(super) mod k8s_build;
 use super::{
     AppServer, Bind, Model, NginxDirective, Proxy, Settings, Upstream, UpstreamServer, Workload,
     WorkloadKind,
@@ -142,7 +147,7 @@ pub fn build(
     for (path, d) in images {
         assembler.add_image(path, d);
     }
-    assembler.add_k8s(&manifests);
+    assembler.add_k8s(&manifests, nginx_version);
     for (file, kind) in host_units {
         assembler.add_host_units(file, kind);
     }
@@ -339,7 +344,8 @@ impl Assembler<'_> {
         dockerfiles: &HashMap<String, dockerfile::Dockerfile>,
         configured: Option<nginx::NginxVersion>,
     ) {
-        let containers = nginx_containers(self.map, composes, dockerfiles);
+        let mut containers = nginx_containers(self.map, composes, dockerfiles);
+        containers.extend(k8s_build::baked_nginx_images(dockerfiles));
         // The image tag that runs the file, else the configured version, else unknown.
         let version_of = |path: &str| -> nginx::NginxVersion {
             containers
@@ -606,126 +612,6 @@ impl Assembler<'_> {
                 servers,
                 project,
             });
-        }
-    }
-
-    /// Kubernetes workloads: each container whose `command`/`args` start an app
-    /// server. Environment from `env` and `envFrom` (ConfigMap values resolved
-    /// when the ConfigMap is in the repository; Secrets are not read), `$(VAR)`
-    /// expanded as the kubelet does, `workingDir`. The image's files are not
-    /// visible, so an optional config lookup that finds nothing is unknown.
-    fn add_k8s(&mut self, manifests: &[(FileId, k8s::K8sFile)]) {
-        let mut configmaps: HashMap<String, Vec<&k8s::ConfigMap>> = HashMap::new();
-        for (_, m) in manifests {
-            for o in &m.objects {
-                if let k8s::Object::ConfigMap(cm) = o {
-                    configmaps
-                        .entry(cm.meta.name.value.clone())
-                        .or_default()
-                        .push(cm);
-                }
-            }
-        }
-        for (file, m) in manifests {
-            self.model.problems.extend(m.problems.iter().cloned());
-            let project = self.model.projects.len();
-            self.model.projects.push(super::Project {
-                file: *file,
-                dir: parent_dir(&self.map.get(*file).path),
-                mounted: Vec::new(),
-            });
-            for o in &m.objects {
-                let k8s::Object::Workload(w) = o else {
-                    continue;
-                };
-                let cm_value = |name: &str, key: &str| -> Option<(String, Span)> {
-                    let cms = configmaps.get(name)?;
-                    let cm = cms
-                        .iter()
-                        .find(|c| c.meta.namespace == w.meta.namespace)
-                        .or_else(|| cms.first())?;
-                    cm.data
-                        .iter()
-                        .find(|(k, _)| k == key)
-                        .map(|(_, t)| (t.value.clone(), t.span))
-                };
-                for c in &w.containers {
-                    let mut env = Env::new();
-                    for from in &c.env_from {
-                        if let k8s::EnvFrom::ConfigMap { name, prefix, .. } = from
-                            && let Some(cm) = configmaps.get(name).and_then(|v| v.first())
-                        {
-                            for (k, t) in &cm.data {
-                                let key = format!("{}{k}", prefix.as_deref().unwrap_or(""));
-                                env.insert(key, (t.value.clone(), t.span));
-                            }
-                        }
-                    }
-                    for e in &c.env {
-                        match (&e.value, &e.value_from) {
-                            (Some(v), _) => {
-                                env.insert(e.name.clone(), (v.value.clone(), v.span));
-                            }
-                            (None, Some(k8s::ValueFrom::ConfigMapKey { name, key, .. })) => {
-                                if let Some(v) = cm_value(name, key) {
-                                    env.insert(e.name.clone(), v);
-                                }
-                            }
-                            _ => {}
-                        }
-                    }
-                    let lookup = |name: &str| env.get(name).map(|(v, _)| v.clone());
-                    let words = |items: &Option<Vec<yaml::Text>>| -> Vec<shell::Word> {
-                        items
-                            .iter()
-                            .flatten()
-                            .map(|t| text_word(&k8s::expand_var_refs(t, &lookup)))
-                            .collect()
-                    };
-                    let mut argv = words(&c.command);
-                    argv.extend(words(&c.args));
-                    let mut fs =
-                        ContainerFs::new(c.working_dir.as_ref().map_or("/", |d| d.value.as_str()));
-                    fs.exhaustive = false;
-                    let mut settings = Settings::new();
-                    let grace = match w.termination_grace {
-                        Some((secs, span)) => Setting::new(
-                            Value::Duration(Millis::from_secs(u64::try_from(secs).unwrap_or(0))),
-                            Origin::File { span },
-                        ),
-                        None => Setting::new(
-                            Value::Duration(Millis::from_secs(30)),
-                            Origin::Default {
-                                tool: "Kubernetes",
-                                versions: "all versions",
-                                anchor: Some(w.meta.name.span),
-                            },
-                        ),
-                    };
-                    settings.insert("stop_grace_period", grace);
-                    let workload_index = self.model.workloads.len();
-                    let servers = self.add_app_server(&argv, &env, &fs, Some(workload_index));
-                    if servers.is_empty() {
-                        continue;
-                    }
-                    self.model.workloads.push(Workload {
-                        kind: WorkloadKind::KubernetesContainer,
-                        file: *file,
-                        name: Spanned::new(
-                            format!(
-                                "{}/{} container {}",
-                                w.meta.kind, w.meta.name.value, c.name.value
-                            ),
-                            c.name.span,
-                        ),
-                        hostnames: Vec::new(),
-                        settings,
-                        image: c.image.as_ref().map(|i| i.value.clone()),
-                        servers,
-                        project,
-                    });
-                }
-            }
         }
     }
 

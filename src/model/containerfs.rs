@@ -1,5 +1,7 @@
 //! Which repository files appear at which paths inside a container: compose
-//! bind mounts and Dockerfile `COPY`/`ADD`. Used to resolve config paths named
+//! bind mounts, Dockerfile `COPY`/`ADD` and Kubernetes ConfigMap volumes
+//! (whose keys are files parity made from the manifest, see
+//! [`ContainerFs::provide`]). Used to resolve config paths named
 //! inside the container (`-c /app/gunicorn.conf.py`, the default
 //! `./gunicorn.conf.py` in the working directory).
 
@@ -16,6 +18,9 @@ pub struct ContainerFs {
     /// a file that no mount provides is not there. False on a host, where
     /// anything may exist: an optional lookup that finds nothing is unknown.
     pub exhaustive: bool,
+    /// Files that exist without being repository files: ConfigMap keys, by
+    /// the path parity registered them under in the source map.
+    provided: BTreeSet<String>,
 }
 
 impl ContainerFs {
@@ -25,6 +30,7 @@ impl ContainerFs {
             mounts: Vec::new(),
             workdir: normalize(if workdir.is_empty() { "/" } else { workdir }),
             exhaustive: true,
+            provided: BTreeSet::new(),
         }
     }
 
@@ -33,6 +39,12 @@ impl ContainerFs {
         let container = normalize(&self.absolute(container));
         self.mounts
             .push((container, normalize_rel(repo), why.into()));
+    }
+
+    /// Records that `file`, which is not a repository file (a ConfigMap key
+    /// registered under that path), exists; mount it with [`ContainerFs::add`].
+    pub fn provide(&mut self, file: &str) {
+        self.provided.insert(normalize_rel(file));
     }
 
     /// A container path made absolute against the working directory.
@@ -67,7 +79,7 @@ impl ContainerFs {
             } else {
                 format!("{repo}/{rest}")
             };
-            if repo_files.contains(&candidate) {
+            if repo_files.contains(&candidate) || self.provided.contains(&candidate) {
                 return Some((candidate, why.clone()));
             }
         }
@@ -128,6 +140,19 @@ mod tests {
             Some("conf/gunicorn.py".to_owned())
         );
         assert_eq!(fs.resolve("/nowhere.py", &files), None);
+        // A ConfigMap volume: its keys exist although they are no repository files.
+        fs.add(
+            "/etc/gunicorn",
+            "k8s/app.yaml#configmap/gc",
+            "ConfigMap volume",
+        );
+        assert_eq!(fs.resolve("/etc/gunicorn/gunicorn.conf.py", &files), None);
+        fs.provide("k8s/app.yaml#configmap/gc/gunicorn.conf.py");
+        assert_eq!(
+            fs.resolve("/etc/gunicorn/gunicorn.conf.py", &files)
+                .map(|r| r.0),
+            Some("k8s/app.yaml#configmap/gc/gunicorn.conf.py".to_owned())
+        );
         assert_eq!(normalize_rel("./a/../b/./c"), "b/c");
     }
 }

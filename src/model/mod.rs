@@ -3,8 +3,9 @@
 //!
 //! - [`Proxy`]: a caller hop (an nginx location that forwards upstream);
 //! - [`Upstream`]: a named group of servers a proxy may forward to;
-//! - [`Workload`]: where a process runs (a compose service);
-//! - [`AppServer`]: an app-server instance (gunicorn) with resolved settings.
+//! - [`Workload`]: where a process runs (a compose service, a Kubernetes container, ...);
+//! - [`AppServer`]: an app-server instance (gunicorn) with resolved settings;
+//! - [`K8sModel`]: Kubernetes Services, pod templates and Ingress routes.
 //!
 //! Linking them is the next stage ([`crate::link`]).
 
@@ -13,6 +14,10 @@ mod containerfs;
 
 use std::collections::BTreeMap;
 
+pub use build::k8s_build::{
+    Ignored, IngressRoute, K8sModel, NamedPort, Pod, PodContainer, Service, ServicePort,
+    ServiceRef, TargetPort, manifest_affinity, scope_dir,
+};
 pub use build::{RepoLoader, build};
 pub use containerfs::ContainerFs;
 
@@ -35,6 +40,8 @@ pub struct Model {
     /// pass families their block uses) and values nginx refuses.
     pub directives: Vec<NginxDirective>,
     pub problems: Vec<Problem>,
+    /// Kubernetes Services, pod templates and Ingress routes, for the linker.
+    pub k8s: K8sModel,
 }
 
 /// An nginx directive parity checked on its own (not through a route).
@@ -127,7 +134,7 @@ impl WorkloadKind {
     }
 }
 
-/// A unit that runs processes: a compose service.
+/// A unit that runs processes: a compose service, a Kubernetes container, ...
 #[derive(Debug, Clone)]
 pub struct Workload {
     pub kind: WorkloadKind,
@@ -135,7 +142,8 @@ pub struct Workload {
     pub name: Spanned<String>,
     /// Names other containers reach it by (service name, aliases, container_name, hostname).
     pub hostnames: Vec<String>,
-    /// `stop_grace_period`, `stop_signal`.
+    /// `stop_grace_period`, `stop_signal`; on Kubernetes also `prestop_delay`
+    /// and `routed` (a Service sends traffic to the container).
     pub settings: Settings,
     pub image: Option<String>,
     /// The app servers this workload runs (several under supervisord).

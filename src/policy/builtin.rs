@@ -49,6 +49,14 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../policies/retries/PAR-R003-max-fails-flapping.yaml"),
     ),
     (
+        "policies/shutdown/PAR-S001-grace-budget-overflow.yaml",
+        include_str!("../../policies/shutdown/PAR-S001-grace-budget-overflow.yaml"),
+    ),
+    (
+        "policies/shutdown/PAR-S002-no-prestop-delay-behind-router.yaml",
+        include_str!("../../policies/shutdown/PAR-S002-no-prestop-delay-behind-router.yaml"),
+    ),
+    (
         "policies/shutdown/PAR-S004-compose-stop-grace-below-drain.yaml",
         include_str!("../../policies/shutdown/PAR-S004-compose-stop-grace-below-drain.yaml"),
     ),

@@ -21,6 +21,8 @@ pub const RULE_DOCS: &[(&str, &str)] = &[
     ("PAR-R001", include_str!("../../docs/rules/PAR-R001.md")),
     ("PAR-R002", include_str!("../../docs/rules/PAR-R002.md")),
     ("PAR-R003", include_str!("../../docs/rules/PAR-R003.md")),
+    ("PAR-S001", include_str!("../../docs/rules/PAR-S001.md")),
+    ("PAR-S002", include_str!("../../docs/rules/PAR-S002.md")),
     ("PAR-S004", include_str!("../../docs/rules/PAR-S004.md")),
     ("PAR-T001", include_str!("../../docs/rules/PAR-T001.md")),
     ("PAR-T002", include_str!("../../docs/rules/PAR-T002.md")),

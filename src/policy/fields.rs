@@ -106,6 +106,8 @@ const CONTAINER: &[(&str, Type)] = &[
     ("container.name", Type::String),
     ("container.orchestrator", Type::String),
     ("container.stop_grace_period", Type::Duration),
+    ("container.prestop_delay", Type::Duration),
+    ("container.routed", Type::Bool),
 ];
 
 const DIRECTIVE: &[(&str, Type)] = &[

@@ -42,8 +42,13 @@ enum Kind {
     Count,
     /// An nginx `proxy_next_upstream` condition list.
     Conditions,
+    /// One of a few words the template copies into a directive verbatim
+    /// (`proxy-buffering: "off"`, `proxy-http-version: "1.1"`); nginx would
+    /// refuse any other word.
+    Word(&'static [&'static str], &'static str),
 }
 
+#[derive(Clone, Copy)]
 struct Key {
     /// Model key.
     key: &'static str,
@@ -98,6 +103,29 @@ const KEYS: &[Key] = &[
         "next_upstream_timeout",
         "proxy-next-upstream-timeout",
         Kind::Seconds,
+        0,
+        true,
+    ),
+    // The template's `proxy_buffering`, `proxy_request_buffering` and
+    // `proxy_http_version` (config.go defaults: off, on, 1.1).
+    key(
+        "buffering",
+        "proxy-buffering",
+        Kind::Word(&["on", "off"], "off"),
+        0,
+        true,
+    ),
+    key(
+        "request_buffering",
+        "proxy-request-buffering",
+        Kind::Word(&["on", "off"], "on"),
+        0,
+        true,
+    ),
+    key(
+        "http_version",
+        "proxy-http-version",
+        Kind::Word(&["1.0", "1.1"], "1.1"),
         0,
         true,
     ),
@@ -159,12 +187,41 @@ fn default_value(k: &Key) -> Value {
         Kind::Seconds => Value::Duration(Millis::from_secs(k.default.unsigned_abs())),
         Kind::Count => Value::Int(k.default),
         Kind::Conditions => conditions(DEFAULT_NEXT_UPSTREAM),
+        Kind::Word(_, default) => word_value(k, default),
+    }
+}
+
+/// `on`/`off` as the flag nginx reads; other words (HTTP versions) as strings.
+fn word_value(k: &Key, word: &str) -> Value {
+    match (k.key, word) {
+        ("buffering" | "request_buffering", "on") => Value::Bool(true),
+        ("buffering" | "request_buffering", _) => Value::Bool(false),
+        _ => Value::Str(word.to_owned()),
+    }
+}
+
+fn word_setting(k: &Key, raw: &str) -> Result<Value, String> {
+    let Kind::Word(words, _) = k.kind else {
+        return Err(format!("`{}` is not a word setting", k.name));
+    };
+    let w = raw.trim();
+    if words.contains(&w) {
+        Ok(word_value(k, w))
+    } else {
+        Err(format!(
+            "`{}` is not one of {}: the controller writes it into `{}` and nginx refuses the \
+             configuration, so the controller keeps its previous one",
+            raw.escape_debug(),
+            words.join(", "),
+            k.name.replace('-', "_")
+        ))
     }
 }
 
 fn default_text(k: &Key) -> String {
     match k.kind {
         Kind::Conditions => format!("\"{DEFAULT_NEXT_UPSTREAM}\""),
+        Kind::Word(_, default) => format!("\"{default}\""),
         _ => k.default.to_string(),
     }
 }
@@ -288,6 +345,7 @@ fn annotation_value(k: &Key, raw: &str) -> Result<Value, String> {
             }
             Ok(conditions(&normalized))
         }
+        Kind::Word(..) => word_setting(k, raw),
     }
 }
 
@@ -391,6 +449,7 @@ pub fn ingress_nginx_controller_config(cm: &ConfigMap) -> ControllerConfig {
             } else {
                 conditions(&text.value)
             }),
+            Kind::Word(..) => word_setting(k, &text.value),
         };
         match value {
             Ok(v) => {

@@ -538,7 +538,11 @@ fn ingress_v1_backends_and_annotations() {
     }
     assert_eq!(s["keepalive_connections"].value, Value::Int(320));
     assert_eq!(s["keepalive_requests"].value, Value::Int(10000));
-    assert_eq!(s.len(), 9);
+    // config.go defaults: proxy-buffering off, proxy-request-buffering on, HTTP/1.1.
+    assert_eq!(s["buffering"].value, Value::Bool(false));
+    assert_eq!(s["request_buffering"].value, Value::Bool(true));
+    assert_eq!(s["http_version"].value, Value::Str("1.1".into()));
+    assert_eq!(s.len(), 12);
 
     let ignored: Vec<(&str, &str)> = i
         .ignored_annotations
@@ -1045,5 +1049,31 @@ fn garbage_never_panics() {
         f.problems.iter().any(|p| p.message.contains("nested")),
         "{:#?}",
         f.problems
+    );
+}
+
+#[test]
+fn ingress_word_annotations_accept_only_what_nginx_takes() {
+    let doc = |ann: &str| {
+        format!(
+            "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\n  annotations:\n{ann}\nspec:\n  ingressClassName: nginx\n  defaultBackend:\n    service: {{name: web, port: {{number: 80}}}}\n"
+        )
+    };
+    let text = doc(
+        "    nginx.ingress.kubernetes.io/proxy-buffering: \"on\"\n    nginx.ingress.kubernetes.io/proxy-http-version: \"2\"",
+    );
+    let f = parse(FileId(0), &text);
+    let Some(Object::Ingress(i)) = f.objects.first() else {
+        panic!("{:?}", f.objects)
+    };
+    assert_eq!(i.settings["buffering"].value, Value::Bool(true));
+    assert!(!i.settings["buffering"].origin.is_default());
+    // "2" is no HTTP version nginx's proxy module speaks: ignored, default kept.
+    assert_eq!(i.settings["http_version"].value, Value::Str("1.1".into()));
+    assert!(i.settings["http_version"].origin.is_default());
+    assert!(
+        i.ignored_annotations
+            .iter()
+            .any(|(k, _, why)| k.ends_with("proxy-http-version") && why.contains("1.0, 1.1"))
     );
 }
