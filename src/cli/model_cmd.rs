@@ -141,7 +141,7 @@ pub fn to_json(a: &Analysis) -> Json {
             json!({
                 "proxy": h.proxy, "upstream": h.upstream.map(|u| m.upstreams[u].name.value.clone()),
                 "workload": h.workload, "server": h.server, "port": h.port,
-                "reason": h.reason, "weak": h.weak,
+                "reason": h.reason, "weak": h.weak, "loopback_bind": h.loopback_bind,
             })
         })
         .collect();
