@@ -22,6 +22,14 @@ const SCENARIOS: &[&str] = &[
     "compose-entrypoint-scripts",
     "compose-supervisord-two-servers",
     "compose-gunicorn-env-expansion",
+    "compose-confd-dir-volume-gunicorn-conf-volume",
+    "compose-gunicorn-conf-by-copy",
+    "compose-dev-prod-files",
+    "compose-override-merge",
+    "container-supervisord-nginx-gunicorn",
+    "compose-socket-shared-volume",
+    "host-single-proxy-single-server-weak",
+    "compose-nginx-envsubst-template",
 ];
 
 fn fixture(name: &str) -> PathBuf {
