@@ -163,6 +163,42 @@ fn an_official_image_template_is_rendered_with_the_container_environment() {
 }
 
 #[test]
+fn upstream_server_addresses_in_a_template_are_rendered() {
+    let a = scan(&[
+        (
+            "compose.yaml",
+            "services:\n  app:\n    image: app\n    command: gunicorn app:app -b 0.0.0.0:8000\n  nginx:\n    image: nginx:1.27\n    environment:\n      APP_HOST: app\n      APP_PORT: \"8000\"\n    volumes: [\"./templates:/etc/nginx/templates\"]\n",
+        ),
+        (
+            "templates/default.conf.template",
+            "upstream backend { server ${APP_HOST}:${APP_PORT}; }\nserver {\n  listen 80;\n  location / { proxy_pass http://backend; }\n}\n",
+        ),
+    ]);
+    assert_eq!(a.links.hops.len(), 1, "{:?}", a.links.unlinked);
+    assert_eq!(a.links.hops[0].port, Some(8000));
+    assert!(!a.links.hops[0].weak);
+}
+
+#[test]
+fn a_template_is_not_rendered_when_the_command_skips_the_entrypoint_scripts() {
+    // The image's entrypoint renders templates only for `nginx ...`: with
+    // another command the variables stay, and nothing else renders them.
+    let a = scan(&[
+        (
+            "compose.yaml",
+            "services:\n  app:\n    image: app\n    command: gunicorn app:app -b 0.0.0.0:8000\n  nginx:\n    image: nginx:1.27\n    entrypoint: [\"/bin/sh\", \"-c\"]\n    command: [\"nginx -g 'daemon off;'\"]\n    environment:\n      APP: app:8000\n    volumes: [\"./templates:/etc/nginx/templates\"]\n",
+        ),
+        (
+            "templates/default.conf.template",
+            "server {\n  listen 80;\n  location / { proxy_pass http://${APP}; }\n}\n",
+        ),
+    ]);
+    // Only the guess that some script renders it remains: a weak link.
+    assert_eq!(a.links.hops.len(), 1);
+    assert!(a.links.hops[0].weak, "{}", a.links.hops[0].reason);
+}
+
+#[test]
 fn a_file_rendered_by_an_unseen_script_links_weakly() {
     let a = scan(&[
         (
@@ -247,4 +283,52 @@ fn a_heroku_nginx_buildpack_dyno_links_its_socket() {
     assert_eq!(a.links.hops.len(), 1, "{:?}", a.links.unlinked);
     assert!(!a.links.hops[0].weak);
     assert!(a.links.hops[0].reason.contains("start-nginx"));
+}
+
+#[test]
+fn included_and_extended_services_join_the_deployment() {
+    let a = scan(&[
+        (
+            "compose.yaml",
+            "include:\n  - app/compose.yaml\nservices:\n  worker:\n    extends:\n      file: common/base.yml\n      service: base\n    command: gunicorn app:app -b 0.0.0.0:9000 --timeout 20\n  nginx:\n    image: nginx:1.27\n    volumes: [\"./nginx.conf:/etc/nginx/conf.d/default.conf\"]\n",
+        ),
+        (
+            "app/compose.yaml",
+            "services:\n  web:\n    build: .\n",
+        ),
+        (
+            "app/Dockerfile",
+            "FROM python:3.12\nWORKDIR /srv\nCOPY . /srv\nCMD [\"gunicorn\", \"app:app\", \"-b\", \"0.0.0.0:8000\"]\n",
+        ),
+        ("app/gunicorn.conf.py", "timeout = 15\n"),
+        (
+            "common/base.yml",
+            "services:\n  base:\n    image: app\n    stop_grace_period: 45s\n",
+        ),
+        (
+            "nginx.conf",
+            "server {\n  listen 80;\n  location / { proxy_pass http://web:8000; }\n  location /w { proxy_pass http://worker:9000; }\n}\n",
+        ),
+    ]);
+    assert_eq!(a.links.hops.len(), 2, "{:?}", a.links.unlinked);
+    let web = a
+        .links
+        .hops
+        .iter()
+        .find(|h| a.model.workloads[h.workload].name.value == "web")
+        .unwrap();
+    // The included file's build context is its own directory.
+    let timeout = &a.model.servers[web.server].settings["timeout"];
+    assert_eq!(
+        path_of(&a, timeout.origin.span().unwrap().file),
+        "app/gunicorn.conf.py"
+    );
+    let worker = a
+        .model
+        .workloads
+        .iter()
+        .find(|w| w.name.value == "worker")
+        .unwrap();
+    let grace = worker.settings["stop_grace_period"].origin.span().unwrap();
+    assert_eq!(path_of(&a, grace.file), "common/base.yml");
 }

@@ -7,7 +7,7 @@
 //! when its image renders them (the official image's templates).
 
 use super::{Endpoint, Hop, Links, Unlinked, servers_listing};
-use crate::model::{Bind, Container, Model, NginxFile, Proxy};
+use crate::model::{Bind, Container, Model, NginxFile};
 
 /// A pass target rendered from a template.
 pub(super) struct Rendered {
@@ -76,14 +76,14 @@ fn substitute(s: &str, value: &dyn Fn(&str) -> Option<String>) -> String {
     out
 }
 
-/// The target of `proxy` as rendered in each container whose nginx reads it:
+/// `raw` (a pass target or an upstream server address in the repository
+/// file `path`) as rendered in each container whose nginx reads the file:
 /// a template of the official image is rendered with the container's
 /// environment (only defined variables are replaced, as its envsubst call
 /// does); another file whose variables the container's environment all
 /// defines is taken to be rendered by a start script parity cannot see (a
 /// weak link).
-pub(super) fn render_target(model: &Model, proxy: &Proxy, path: &str) -> Vec<Rendered> {
-    let raw = &proxy.target.value;
+pub(super) fn render_text(model: &Model, raw: &str, path: &str) -> Vec<Rendered> {
     let names: Vec<&str> = env_refs(raw).into_iter().map(|(_, n)| n).collect();
     let mut out: Vec<Rendered> = Vec::new();
     for (_, c, f) in readers(model, path) {
@@ -131,9 +131,9 @@ pub(super) fn render_target(model: &Model, proxy: &Proxy, path: &str) -> Vec<Ren
 }
 
 /// Why a target with variables stays unresolved.
-pub(super) fn unrendered_reason(model: &Model, proxy: &Proxy, path: &str) -> String {
+pub(super) fn unrendered_reason(model: &Model, raw: &str, path: &str) -> String {
     let base = "the address contains a variable and is resolved at run time";
-    let names: Vec<&str> = env_refs(&proxy.target.value)
+    let names: Vec<&str> = env_refs(raw)
         .into_iter()
         .map(|(_, n)| n)
         .collect();

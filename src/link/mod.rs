@@ -210,7 +210,7 @@ fn endpoints(model: &Model, raw: &str, family: &str) -> Result<Vec<Endpoint>, St
 pub fn link(model: &Model, path_of: &dyn Fn(crate::span::FileId) -> String) -> Links {
     let mut links = Links::default();
     for (pi, proxy) in model.proxies.iter().enumerate() {
-        link_proxy(model, pi, proxy, &path_of(proxy.file), &mut links);
+        link_proxy(model, pi, proxy, path_of, &mut links);
     }
     weak::link_single_pair(model, path_of, &mut links);
     // A base file shared by several deployments repeats the same miss.
@@ -221,33 +221,56 @@ pub fn link(model: &Model, path_of: &dyn Fn(crate::span::FileId) -> String) -> L
     links
 }
 
-fn link_proxy(model: &Model, pi: usize, proxy: &Proxy, proxy_path: &str, links: &mut Links) {
+/// Runs `f` into a scratch [`Links`] and records its results with the
+/// rendering's note prefixed to every reason.
+fn rendered_into(links: &mut Links, r: &container::Rendered, f: impl FnOnce(&mut Links)) {
+    let mut sub = Links::default();
+    f(&mut sub);
+    for mut h in sub.hops {
+        h.reason = format!("{}; {}", r.note, h.reason);
+        h.weak |= r.weak;
+        links.hops.push(h);
+    }
+    for mut u in sub.unlinked {
+        u.reason = format!("{}; {}", r.note, u.reason);
+        links.unlinked.push(u);
+    }
+}
+
+fn link_proxy(
+    model: &Model,
+    pi: usize,
+    proxy: &Proxy,
+    path_of: &dyn Fn(crate::span::FileId) -> String,
+    links: &mut Links,
+) {
+    let proxy_path = path_of(proxy.file);
     if proxy.target.value.contains('$') {
         // A template rendered with the environment of nginx's container.
-        let rendered = container::render_target(model, proxy, proxy_path);
+        let rendered = container::render_text(model, &proxy.target.value, &proxy_path);
         if rendered.is_empty() {
             links.unlinked.push(Unlinked {
                 proxy: pi,
                 target: proxy.target.value.clone(),
-                reason: container::unrendered_reason(model, proxy, proxy_path),
+                reason: container::unrendered_reason(model, &proxy.target.value, &proxy_path),
             });
         }
         for r in rendered {
-            let mut sub = Links::default();
-            link_target(model, pi, proxy, proxy_path, &r.target, &mut sub);
-            for mut h in sub.hops {
-                h.reason = format!("{}; {}", r.note, h.reason);
-                h.weak |= r.weak;
-                links.hops.push(h);
-            }
-            for mut u in sub.unlinked {
-                u.reason = format!("{}; {}", r.note, u.reason);
-                links.unlinked.push(u);
-            }
+            rendered_into(links, &r, |sub| {
+                link_target(model, pi, proxy, &proxy_path, path_of, &r.target, sub);
+            });
         }
         return;
     }
-    link_target(model, pi, proxy, proxy_path, &proxy.target.value, links);
+    link_target(
+        model,
+        pi,
+        proxy,
+        &proxy_path,
+        path_of,
+        &proxy.target.value,
+        links,
+    );
 }
 
 /// Links one (rendered) pass target of `proxy`.
@@ -256,6 +279,7 @@ fn link_target(
     pi: usize,
     proxy: &Proxy,
     proxy_path: &str,
+    path_of: &dyn Fn(crate::span::FileId) -> String,
     raw: &str,
     links: &mut Links,
 ) {
@@ -271,13 +295,56 @@ fn link_target(
         }
     };
     for ep in eps {
-        if let Some(path) = &ep.unix {
-            container::link_unix(model, pi, proxy_path, &ep, path, links);
-        } else if is_loopback(&ep.host) {
-            container::link_loopback(model, pi, proxy_path, &ep, links);
-        } else {
-            link_by_name(model, pi, proxy_path, &ep, links);
+        if ep.unix.is_none() && ep.host.contains('$') {
+            // `server ${HOST}:${PORT}` of an upstream block in a template.
+            let file = ep
+                .upstream
+                .and_then(|u| model.upstreams.get(u))
+                .map_or_else(|| proxy_path.to_owned(), |u| path_of(u.file));
+            let rendered = container::render_text(model, &ep.host, &file);
+            if rendered.is_empty() {
+                links.unlinked.push(Unlinked {
+                    proxy: pi,
+                    target: ep.addr(),
+                    reason: container::unrendered_reason(model, &ep.host, &file),
+                });
+            }
+            for r in rendered {
+                let mut concrete = ep.clone();
+                match r.target.rsplit_once(':').map(|(h, p)| (h, p.parse::<u16>())) {
+                    Some((h, Ok(port))) => {
+                        concrete.host = h.to_owned();
+                        concrete.port = Some(port);
+                    }
+                    _ => concrete.host.clone_from(&r.target),
+                }
+                if concrete.host.contains('$') {
+                    links.unlinked.push(Unlinked {
+                        proxy: pi,
+                        target: concrete.addr(),
+                        reason: format!(
+                            "{}; the address still contains a variable and is resolved at run time",
+                            r.note
+                        ),
+                    });
+                    continue;
+                }
+                rendered_into(links, &r, |sub| link_endpoint(model, pi, proxy_path, &concrete, sub));
+            }
+            continue;
         }
+        link_endpoint(model, pi, proxy_path, &ep, links);
+    }
+}
+
+/// Links one concrete address.
+fn link_endpoint(model: &Model, pi: usize, proxy_path: &str, ep: &Endpoint, links: &mut Links) {
+    if let Some(path) = &ep.unix {
+        container::link_unix(model, pi, proxy_path, ep, path, links);
+    } else if is_loopback(&ep.host) {
+        container::link_loopback(model, pi, proxy_path, ep, links);
+    } else {
+        link_by_name(model, pi, proxy_path, ep, links);
     }
 }
 

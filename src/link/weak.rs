@@ -25,6 +25,10 @@ pub(super) fn link_single_pair(
         };
         all.extend(eps.into_iter().map(|e| (pi, e)));
     }
+    // An address left to a variable could be anything.
+    if all.iter().any(|(_, e)| e.host.contains('$')) {
+        return;
+    }
     let Some((_, first)) = all.first() else { return };
     let same = |a: &Endpoint, b: &Endpoint| a.host == b.host && a.port == b.port && a.unix == b.unix;
     if all.iter().any(|(_, e)| !same(e, first)) {

@@ -559,6 +559,19 @@ impl Assembler<'_> {
             problems.append(&mut f.problems);
             add_nginx(&mut self.model, f);
         }
+        // `server ${HOST}:${PORT}` in a template: keep the address as written
+        // (the nginx reader cannot split it) so that linking can render it.
+        for up in &mut self.model.upstreams {
+            for s in &mut up.servers {
+                if s.host.contains('$') && s.unix_path.is_none() {
+                    let text = self.map.text(s.span);
+                    if let Some(addr) = text.split_whitespace().nth(1) {
+                        s.host = addr.trim_end_matches(';').to_owned();
+                        s.port = None;
+                    }
+                }
+            }
+        }
         // One syntax error per file, as nginx reports it.
         let mut by_file: BTreeMap<FileId, Vec<Problem>> = BTreeMap::new();
         for p in problems {
