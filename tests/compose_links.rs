@@ -88,7 +88,10 @@ fn an_overlay_file_is_read_as_minus_f_base_minus_f_overlay() {
         .iter()
         .map(|p| path_of(&a, p.file))
         .collect();
-    assert_eq!(projects, ["docker-compose.yml", "docker-compose.staging.yml"]);
+    assert_eq!(
+        projects,
+        ["docker-compose.yml", "docker-compose.staging.yml"]
+    );
     // The overlay's web runs the overlay's command, and nginx of that deployment reaches it.
     assert_eq!(a.links.hops.len(), 2);
     let t001: Vec<_> = a.findings.iter().filter(|f| f.rule == "PAR-T001").collect();
@@ -110,7 +113,10 @@ fn same_container_links_over_loopback_and_a_unix_socket() {
         assert!(!h.weak && !h.loopback_bind);
         assert!(h.reason.contains("nginx's own container"), "{}", h.reason);
     }
-    assert_eq!(a.findings.iter().filter(|f| f.rule == "PAR-T001").count(), 2);
+    assert_eq!(
+        a.findings.iter().filter(|f| f.rule == "PAR-T001").count(),
+        2
+    );
 }
 
 #[test]
@@ -131,7 +137,11 @@ fn a_socket_in_a_shared_volume_links_and_a_loopback_bind_is_flagged() {
         .find(|h| a.model.workloads[h.workload].name.value == "app")
         .expect("the socket links");
     assert!(!app.loopback_bind);
-    assert!(app.reason.contains("named volume `sockets`"), "{}", app.reason);
+    assert!(
+        app.reason.contains("named volume `sockets`"),
+        "{}",
+        app.reason
+    );
 }
 
 #[test]
@@ -148,7 +158,9 @@ fn a_socket_in_the_proxys_own_filesystem_does_not_reach_another_container() {
     ]);
     assert!(a.links.hops.is_empty(), "{:?}", a.links.hops);
     assert!(
-        a.links.unlinked[0].reason.contains("no app server parity knows binds it"),
+        a.links.unlinked[0]
+            .reason
+            .contains("no app server parity knows binds it"),
         "{:?}",
         a.links.unlinked
     );
@@ -246,10 +258,7 @@ fn no_weak_link_against_contrary_evidence() {
     assert!(a.links.hops.is_empty(), "{:?}", a.links.hops);
     // The name resolves to a compose service that is not the server.
     let a = scan(&[
-        (
-            "compose.yaml",
-            "services:\n  app:\n    image: node:22\n",
-        ),
+        ("compose.yaml", "services:\n  app:\n    image: node:22\n"),
         (
             "site.conf",
             "server {\n  listen 80;\n  location / { proxy_pass http://app:8000; }\n}\n",
@@ -292,10 +301,7 @@ fn included_and_extended_services_join_the_deployment() {
             "compose.yaml",
             "include:\n  - app/compose.yaml\nservices:\n  worker:\n    extends:\n      file: common/base.yml\n      service: base\n    command: gunicorn app:app -b 0.0.0.0:9000 --timeout 20\n  nginx:\n    image: nginx:1.27\n    volumes: [\"./nginx.conf:/etc/nginx/conf.d/default.conf\"]\n",
         ),
-        (
-            "app/compose.yaml",
-            "services:\n  web:\n    build: .\n",
-        ),
+        ("app/compose.yaml", "services:\n  web:\n    build: .\n"),
         (
             "app/Dockerfile",
             "FROM python:3.12\nWORKDIR /srv\nCOPY . /srv\nCMD [\"gunicorn\", \"app:app\", \"-b\", \"0.0.0.0:8000\"]\n",
@@ -331,4 +337,55 @@ fn included_and_extended_services_join_the_deployment() {
         .unwrap();
     let grace = worker.settings["stop_grace_period"].origin.span().unwrap();
     assert_eq!(path_of(&a, grace.file), "common/base.yml");
+}
+
+#[test]
+fn a_start_script_running_gunicorn_and_nginx_is_one_container() {
+    let a = scan(&[
+        (
+            "Dockerfile",
+            "FROM python:3.12-slim\nRUN apt-get update && apt-get install -y nginx\nWORKDIR /app\nCOPY . /app\nCOPY deploy/site.conf /etc/nginx/conf.d/default.conf\nCMD [\"./start.sh\"]\n",
+        ),
+        (
+            "start.sh",
+            "#!/bin/sh\nset -e\ngunicorn app:app --bind 127.0.0.1:8000 --timeout 20 &\nexec nginx -g 'daemon off;'\n",
+        ),
+        (
+            "deploy/site.conf",
+            "server {\n  listen 80;\n  location / { proxy_read_timeout 60s; proxy_pass http://localhost:8000; }\n}\n",
+        ),
+    ]);
+    assert_eq!(a.links.hops.len(), 1, "{:?}", a.links.unlinked);
+    let h = &a.links.hops[0];
+    assert!(!h.weak && !h.loopback_bind);
+    assert!(h.reason.contains("start.sh starts nginx"), "{}", h.reason);
+    assert!(
+        h.reason.contains("/etc/nginx/conf.d/default.conf"),
+        "{}",
+        h.reason
+    );
+}
+
+#[test]
+fn loopback_from_a_container_without_the_server_stays_unlinked() {
+    let a = scan(&[
+        (
+            "compose.yaml",
+            "services:\n  app:\n    image: app\n    command: gunicorn app:app --bind 0.0.0.0:8000\n  nginx:\n    image: nginx:1.27\n    volumes: [\"./nginx.conf:/etc/nginx/conf.d/default.conf\"]\n",
+        ),
+        (
+            "nginx.conf",
+            "server {\n  listen 80;\n  location / { proxy_pass http://127.0.0.1:8000; }\n}\n",
+        ),
+    ]);
+    // 127.0.0.1 in the nginx container is not the app container, and that
+    // contradicts the single-pair guess too.
+    assert!(a.links.hops.is_empty(), "{:?}", a.links.hops);
+    assert!(
+        a.links.unlinked[0]
+            .reason
+            .contains("compose service `nginx`"),
+        "{:?}",
+        a.links.unlinked
+    );
 }

@@ -37,8 +37,14 @@ fn service_json(s: &Service) -> Value {
         "stop_grace_period",
         s.stop_grace_period.as_ref().map(|(t, _)| json!(t.value)),
     );
-    put("stop_signal", s.stop_signal.as_ref().map(|t| json!(t.value)));
-    put("working_dir", s.working_dir.as_ref().map(|t| json!(t.value)));
+    put(
+        "stop_signal",
+        s.stop_signal.as_ref().map(|t| json!(t.value)),
+    );
+    put(
+        "working_dir",
+        s.working_dir.as_ref().map(|t| json!(t.value)),
+    );
     put("hostname", s.hostname.as_ref().map(|t| json!(t.value)));
     if !s.environment.is_empty() {
         let env: Map<String, Value> = s
@@ -184,7 +190,10 @@ fn merged_values_keep_the_span_of_the_file_that_set_them() {
     assert_eq!(web.name.span.file, FileId(0));
     assert_eq!(web.stop_signal.as_ref().unwrap().span.file, FileId(0));
     // ...what the override set points into it.
-    assert_eq!(web.stop_grace_period.as_ref().unwrap().0.span.file, FileId(1));
+    assert_eq!(
+        web.stop_grace_period.as_ref().unwrap().0.span.file,
+        FileId(1)
+    );
     let Some(Command::Exec(args)) = &web.command else {
         panic!("command is the override's list");
     };

@@ -42,7 +42,9 @@ fn env_refs(s: &str) -> Vec<(std::ops::Range<usize>, &str)> {
         }
         if b.get(i + 1) == Some(&b'{') {
             let start = i + 2;
-            let end = (start..b.len()).find(|&j| !is_name(b[j])).unwrap_or(b.len());
+            let end = (start..b.len())
+                .find(|&j| !is_name(b[j]))
+                .unwrap_or(b.len());
             if end > start && is_start(b[start]) && b.get(end) == Some(&b'}') {
                 out.push((i..end + 1, &s[start..end]));
                 i = end + 1;
@@ -50,7 +52,9 @@ fn env_refs(s: &str) -> Vec<(std::ops::Range<usize>, &str)> {
             }
         } else if b.get(i + 1).is_some_and(|&c| is_start(c)) {
             let start = i + 1;
-            let end = (start..b.len()).find(|&j| !is_name(b[j])).unwrap_or(b.len());
+            let end = (start..b.len())
+                .find(|&j| !is_name(b[j]))
+                .unwrap_or(b.len());
             out.push((i..end, &s[start..end]));
             i = end;
             continue;
@@ -133,10 +137,7 @@ pub(super) fn render_text(model: &Model, raw: &str, path: &str) -> Vec<Rendered>
 /// Why a target with variables stays unresolved.
 pub(super) fn unrendered_reason(model: &Model, raw: &str, path: &str) -> String {
     let base = "the address contains a variable and is resolved at run time";
-    let names: Vec<&str> = env_refs(raw)
-        .into_iter()
-        .map(|(_, n)| n)
-        .collect();
+    let names: Vec<&str> = env_refs(raw).into_iter().map(|(_, n)| n).collect();
     let containers: Vec<&str> = readers(model, path)
         .iter()
         .map(|(_, c, _)| c.name.as_str())
@@ -296,11 +297,7 @@ pub(super) fn link_unix(
         let shared = c.fs.shared_location(path);
         for (si, server) in model.servers.iter().enumerate() {
             let Some(wi) = server.workload else { continue };
-            let Some(sci) = model
-                .containers
-                .iter()
-                .position(|x| x.workload == Some(wi))
-            else {
+            let Some(sci) = model.containers.iter().position(|x| x.workload == Some(wi)) else {
                 continue;
             };
             let sc = &model.containers[sci];
@@ -400,7 +397,10 @@ mod tests {
             "http://flask:8000/$uriflask:8000"
         );
         assert_eq!(substitute("http://$host", &env), "http://$host");
-        let names: Vec<&str> = env_refs("$A${B}$1${C:-x}$").iter().map(|(_, n)| *n).collect();
+        let names: Vec<&str> = env_refs("$A${B}$1${C:-x}$")
+            .iter()
+            .map(|(_, n)| *n)
+            .collect();
         assert_eq!(names, ["A", "B"]);
     }
 }

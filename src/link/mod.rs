@@ -311,7 +311,11 @@ fn link_target(
             }
             for r in rendered {
                 let mut concrete = ep.clone();
-                match r.target.rsplit_once(':').map(|(h, p)| (h, p.parse::<u16>())) {
+                match r
+                    .target
+                    .rsplit_once(':')
+                    .map(|(h, p)| (h, p.parse::<u16>()))
+                {
                     Some((h, Ok(port))) => {
                         concrete.host = h.to_owned();
                         concrete.port = Some(port);
@@ -329,7 +333,9 @@ fn link_target(
                     });
                     continue;
                 }
-                rendered_into(links, &r, |sub| link_endpoint(model, pi, proxy_path, &concrete, sub));
+                rendered_into(links, &r, |sub| {
+                    link_endpoint(model, pi, proxy_path, &concrete, sub)
+                });
             }
             continue;
         }
@@ -459,7 +465,10 @@ fn link_by_name(model: &Model, pi: usize, proxy_path: &str, ep: &Endpoint, links
                 b.port.unwrap_or_default()
             );
             let reason = if reachable.is_some() {
-                format!("{via} names {service_desc}, whose {} binds {bind}", server.kind)
+                format!(
+                    "{via} names {service_desc}, whose {} binds {bind}",
+                    server.kind
+                )
             } else {
                 format!(
                     "{via} names {service_desc}, whose {} binds {bind}: a loopback address, which only accepts connections from inside its own container, so nginx's connections are refused",

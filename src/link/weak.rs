@@ -29,8 +29,11 @@ pub(super) fn link_single_pair(
     if all.iter().any(|(_, e)| e.host.contains('$')) {
         return;
     }
-    let Some((_, first)) = all.first() else { return };
-    let same = |a: &Endpoint, b: &Endpoint| a.host == b.host && a.port == b.port && a.unix == b.unix;
+    let Some((_, first)) = all.first() else {
+        return;
+    };
+    let same =
+        |a: &Endpoint, b: &Endpoint| a.host == b.host && a.port == b.port && a.unix == b.unix;
     if all.iter().any(|(_, e)| !same(e, first)) {
         return;
     }
@@ -41,7 +44,7 @@ pub(super) fn link_single_pair(
         && model
             .workloads
             .iter()
-            .any(|w| w.hostnames.iter().any(|h| *h == e.host))
+            .any(|w| w.hostnames.contains(&e.host))
     {
         return;
     }

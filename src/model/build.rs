@@ -330,7 +330,12 @@ fn compose_deployments(
                 continue;
             };
             for s in inc.services {
-                if !d.compose.services.iter().any(|x| x.name.value == s.name.value) {
+                if !d
+                    .compose
+                    .services
+                    .iter()
+                    .any(|x| x.name.value == s.name.value)
+                {
                     d.compose.services.push(s);
                 }
             }
@@ -488,7 +493,6 @@ struct HostUnit {
     environment: Vec<(String, yaml::Text)>,
     kind: WorkloadKind,
 }
-
 
 impl Assembler<'_> {
     /// Reads every nginx configuration: main files (`http {}`/`events {}`) with
@@ -680,7 +684,7 @@ impl Assembler<'_> {
         // env_file first: `environment` wins over it, as in compose.
         let mut missing_env_files = Vec::new();
         for f in &service.env_files {
-            let path = normalize_rel(&join_rel(&compose_dir, &f.value));
+            let path = normalize_rel(&join_rel(compose_dir, &f.value));
             match self.inv.load_extra(self.map, &path) {
                 Some(id) => {
                     let text = self.map.get(id).text.clone();
@@ -740,8 +744,8 @@ impl Assembler<'_> {
                 .as_ref()
                 .and_then(|(_, d)| stage_chain(d).first().map(|s| s.from.value.clone()))
         });
-        let image_entrypoint = entry_from_service.is_none()
-            && stage.is_none_or(|s| s.entrypoint.is_none());
+        let image_entrypoint =
+            entry_from_service.is_none() && stage.is_none_or(|s| s.entrypoint.is_none());
         let nginx = self.nginx_in(image.as_deref(), image_entrypoint, &argv, &fs, &env);
         self.model.containers.push(Container {
             workload: Some(workload_index),
@@ -783,9 +787,7 @@ impl Assembler<'_> {
                 .then(|| w[1..].to_vec())
         });
         // Procfile commands run through a shell on Heroku-like platforms.
-        let argv = start_nginx
-            .clone()
-            .unwrap_or_else(|| sh_c(&entry.command));
+        let argv = start_nginx.clone().unwrap_or_else(|| sh_c(&entry.command));
         let dir = parent_dir(&self.map.get(file).path);
         let mut fs = ContainerFs::new("/app");
         fs.add("/app", &dir, "the Procfile's directory is the app root");
@@ -1219,7 +1221,11 @@ impl Assembler<'_> {
         for c in &mut self.model.containers {
             let Some(run) = &mut c.nginx else { continue };
             for repo in &paths {
-                if run.reads_only.as_ref().is_some_and(|only| !only.contains(repo)) {
+                if run
+                    .reads_only
+                    .as_ref()
+                    .is_some_and(|only| !only.contains(repo))
+                {
                     continue;
                 }
                 let placed = c.fs.container_paths(repo, &self.inv.all_paths);
@@ -1690,7 +1696,11 @@ fn nginx_containers(
 /// renders `/etc/nginx/templates/*.template` (docker-nginx
 /// `entrypoint/20-envsubst-on-templates.sh`, images 1.19 and later).
 fn official_nginx_image(image: &str) -> bool {
-    let image = image.split('@').next().unwrap_or(image).to_ascii_lowercase();
+    let image = image
+        .split('@')
+        .next()
+        .unwrap_or(image)
+        .to_ascii_lowercase();
     let last_slash = image.rfind('/').map_or(0, |i| i + 1);
     let repo = match image[last_slash..].rfind(':') {
         Some(i) => &image[..last_slash + i],

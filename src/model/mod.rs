@@ -88,7 +88,11 @@ impl Container {
     /// The placement of repository file `repo_path` when nginx reads it here.
     #[must_use]
     pub fn nginx_file(&self, repo_path: &str) -> Option<&NginxFile> {
-        self.nginx.as_ref()?.files.iter().find(|f| f.repo == repo_path)
+        self.nginx
+            .as_ref()?
+            .files
+            .iter()
+            .find(|f| f.repo == repo_path)
     }
 }
 

@@ -400,8 +400,7 @@ impl Reader<'_> {
                     None => None,
                 };
                 let context_written = written.is_some();
-                let context =
-                    written.unwrap_or_else(|| Text::new_mapped(".".to_owned(), v.span));
+                let context = written.unwrap_or_else(|| Text::new_mapped(".".to_owned(), v.span));
                 let dockerfile = v
                     .get("dockerfile")
                     .and_then(|d| self.string(d, "build.dockerfile"));
@@ -988,36 +987,24 @@ pub fn merge_service(base: &Service, over: &Service) -> Service {
         }
     }
     scalar(&mut m.image, &over.image, reset("image"));
-    scalar(&mut m.command,
-        &over.command,
-        reset("command"),
-    );
-    scalar(&mut m.entrypoint,
-        &over.entrypoint,
-        reset("entrypoint"),
-    );
-    scalar(&mut m.stop_grace_period,
+    scalar(&mut m.command, &over.command, reset("command"));
+    scalar(&mut m.entrypoint, &over.entrypoint, reset("entrypoint"));
+    scalar(
+        &mut m.stop_grace_period,
         &over.stop_grace_period,
         reset("stop_grace_period"),
     );
-    scalar(&mut m.stop_signal,
-        &over.stop_signal,
-        reset("stop_signal"),
-    );
-    scalar(&mut m.working_dir,
-        &over.working_dir,
-        reset("working_dir"),
-    );
+    scalar(&mut m.stop_signal, &over.stop_signal, reset("stop_signal"));
+    scalar(&mut m.working_dir, &over.working_dir, reset("working_dir"));
     scalar(&mut m.init, &over.init, reset("init"));
-    scalar(&mut m.container_name,
+    scalar(
+        &mut m.container_name,
         &over.container_name,
         reset("container_name"),
     );
-    scalar(&mut m.hostname,
-        &over.hostname,
-        reset("hostname"),
-    );
-    scalar(&mut m.network_mode,
+    scalar(&mut m.hostname, &over.hostname, reset("hostname"));
+    scalar(
+        &mut m.network_mode,
         &over.network_mode,
         reset("network_mode"),
     );
@@ -1169,14 +1156,15 @@ pub const MAX_EXTENDS_DEPTH: usize = 32;
 /// names, already resolved and with its relative paths rebased onto this
 /// file's directory (see [`rebase_paths`]); `None` when it is not in the
 /// repository. Cycles and missing services become Problems.
-pub fn resolve_extends(file: &mut ComposeFile, other: &mut dyn FnMut(&Text) -> Option<ComposeFile>) {
+pub fn resolve_extends(
+    file: &mut ComposeFile,
+    other: &mut dyn FnMut(&Text) -> Option<ComposeFile>,
+) {
     let original = file.services.clone();
     let mut problems = Vec::new();
     for i in 0..file.services.len() {
         let mut stack = Vec::new();
-        if let Some(resolved) =
-            extend_one(&original, i, other, &mut stack, &mut problems)
-        {
+        if let Some(resolved) = extend_one(&original, i, other, &mut stack, &mut problems) {
             file.services[i] = resolved;
         }
     }
@@ -1482,7 +1470,11 @@ mod tests {
         assert!(app.ports.is_empty());
         let env: Vec<&str> = app.environment.iter().map(|e| e.name.as_str()).collect();
         assert_eq!(env, ["KEEP"]);
-        let targets: Vec<&str> = app.volumes.iter().map(|v| v.target.value.as_str()).collect();
+        let targets: Vec<&str> = app
+            .volumes
+            .iter()
+            .map(|v| v.target.value.as_str())
+            .collect();
         assert_eq!(targets, ["/c"]);
         assert_eq!(app.image.as_ref().map(|t| t.value.as_str()), Some("myapp"));
     }
@@ -1490,7 +1482,10 @@ mod tests {
     #[test]
     fn a_reset_field_of_a_new_service_is_unset() {
         let base = read(0, "services:\n  a:\n    image: x\n");
-        let over = read(1, "services:\n  b:\n    image: y\n    command: !reset gunicorn\n");
+        let over = read(
+            1,
+            "services:\n  b:\n    image: y\n    command: !reset gunicorn\n",
+        );
         let m = merge(&base, &over);
         assert_eq!(m.services.len(), 2);
         assert!(m.services[1].command.is_none());
