@@ -94,3 +94,45 @@ fn corpus_compose_files_parse_without_panic() {
     );
     assert!(files.len() > 100, "corpus not found or incomplete");
 }
+
+/// Every corpus compose file merged onto the one before it and onto itself,
+/// with `extends` resolved against every other file: no panic, and a
+/// service's fields keep spans of the file that set them.
+#[test]
+#[ignore = "needs the shared corpus"]
+fn corpus_compose_files_merge_without_panic() {
+    let files = corpus_files("compose");
+    let parsed: Vec<compose::ComposeFile> = files
+        .iter()
+        .enumerate()
+        .map(|(i, path)| {
+            let src = std::fs::read_to_string(path).expect("compose files are UTF-8");
+            let id = FileId(u32::try_from(i).unwrap());
+            let mut f = compose::parse(id, &src, &|_| None);
+            let next = (i + 1) % files.len();
+            let other_src = std::fs::read_to_string(&files[next]).unwrap();
+            let other = compose::parse(FileId(u32::try_from(next).unwrap()), &other_src, &|_| None);
+            compose::resolve_extends(&mut f, &mut |_| Some(other.clone()));
+            f
+        })
+        .collect();
+    let mut merged_services = 0;
+    for pair in parsed.windows(2) {
+        let m = compose::merge(&pair[0], &pair[1]);
+        let again = compose::merge(&m, &m);
+        assert_eq!(again.services.len(), m.services.len());
+        for s in &m.services {
+            let set_in = |f: &compose::ComposeFile| {
+                f.services
+                    .iter()
+                    .find(|o| o.name.value == s.name.value && !o.reset)
+                    .and_then(|o| o.stop_grace_period.as_ref())
+                    .map(|(t, _)| t.span)
+            };
+            let want = set_in(&pair[1]).or_else(|| set_in(&pair[0]));
+            assert_eq!(s.stop_grace_period.as_ref().map(|(t, _)| t.span), want);
+        }
+        merged_services += m.services.len();
+    }
+    eprintln!("{} files, {merged_services} merged services", files.len());
+}

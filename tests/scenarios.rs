@@ -26,6 +26,14 @@ const SCENARIOS: &[&str] = &[
     "k8s-configmap-nginx",
     "k8s-queue-worker-no-service",
     "k8s-monorepo-same-service-name",
+    "compose-confd-dir-volume-gunicorn-conf-volume",
+    "compose-gunicorn-conf-by-copy",
+    "compose-dev-prod-files",
+    "compose-override-merge",
+    "container-supervisord-nginx-gunicorn",
+    "compose-socket-shared-volume",
+    "host-single-proxy-single-server-weak",
+    "compose-nginx-envsubst-template",
 ];
 
 fn fixture(name: &str) -> PathBuf {

@@ -155,7 +155,7 @@ pub fn to_json(a: &Analysis) -> Json {
                 "proxy": h.proxy, "upstream": h.upstream.map(|u| m.upstreams[u].name.value.clone()),
                 "service": h.service.and_then(|s| m.k8s.services.get(s)).map(|s| s.name.value.clone()),
                 "workload": h.workload, "server": h.server, "port": h.port,
-                "reason": h.reason, "weak": h.weak,
+                "reason": h.reason, "weak": h.weak, "loopback_bind": h.loopback_bind,
             })
         })
         .collect();

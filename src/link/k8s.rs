@@ -472,6 +472,7 @@ fn link_same_pod(model: &Model, caller: &Caller, pod: usize, port: u16, links: &
                     reason,
                     weak,
                     service: None,
+                    loopback_bind: false,
                 });
             }
         }
@@ -716,6 +717,7 @@ fn through_pod(
                 reason,
                 weak,
                 service: Some(si),
+                loopback_bind: false,
             });
         }
     }

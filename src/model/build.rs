@@ -16,8 +16,8 @@ use super::containerfs::{ContainerFs, normalize_rel};
 #[path = "k8s.rs"]
 pub(super) mod k8s_build;
 use super::{
-    AppServer, Bind, Model, NginxDirective, Proxy, Settings, Upstream, UpstreamServer, Workload,
-    WorkloadKind,
+    AppServer, Bind, Container, Env, Model, NginxDirective, NginxFile, NginxRun, Proxy, Settings,
+    Upstream, UpstreamServer, Workload, WorkloadKind,
 };
 use crate::diag::Problem;
 use crate::discovery::{FileKind, Inventory};
@@ -102,6 +102,11 @@ pub fn build(
             Parsed::NotYetRead => {}
         }
     }
+    for (file, c) in &mut composes {
+        let dir = parent_dir(&map.get(*file).path);
+        compose::resolve_extends(c, &mut |path| load_compose(inv, map, &dir, &path.value, 0));
+    }
+    let deployments = compose_deployments(inv, map, composes);
     let mut assembler = Assembler {
         built_images: std::collections::HashSet::new(),
         started_configs: std::collections::HashSet::new(),
@@ -110,25 +115,30 @@ pub fn build(
         confs,
         model,
     };
-    assembler.add_nginx_configs(nginx_files, &composes, &dockerfiles, nginx_version);
-    for (file, c) in composes {
-        assembler.model.problems.extend(c.problems.iter().cloned());
-        let dir = parent_dir(&assembler.map.get(file).path);
-        let mounted = c
+    assembler.add_nginx_configs(nginx_files, &deployments, &dockerfiles, nginx_version);
+    for d in &deployments {
+        assembler
+            .model
+            .problems
+            .extend(d.compose.problems.iter().cloned());
+        let mounted = d
+            .compose
             .services
             .iter()
             .flat_map(|s| s.volumes.iter())
             .filter_map(|v| v.source.as_ref())
             .filter(|s| s.value.starts_with('.'))
-            .map(|s| normalize_rel(&join_rel(&dir, &s.value)))
+            .map(|s| normalize_rel(&join_rel(&d.dir, &s.value)))
             .collect();
         let project = assembler.model.projects.len();
-        assembler
-            .model
-            .projects
-            .push(super::Project { file, dir, mounted });
-        for service in &c.services {
-            assembler.add_compose_service(file, project, service, &dockerfiles);
+        let file = d.files.last().copied().unwrap_or(FileId(0));
+        assembler.model.projects.push(super::Project {
+            file,
+            dir: d.dir.clone(),
+            mounted,
+        });
+        for service in &d.compose.services {
+            assembler.add_compose_service(d, project, service, &dockerfiles);
         }
     }
     for (file, entries) in procfiles {
@@ -151,7 +161,207 @@ pub fn build(
     for (file, kind) in host_units {
         assembler.add_host_units(file, kind);
     }
+    assembler.place_nginx_files();
     assembler.model
+}
+
+/// The compose file names `docker compose` looks for in a directory, in its
+/// order of preference (compose-go `cli.DefaultFileNames`): the first found
+/// is the project's file.
+const COMPOSE_DEFAULT_FILES: [&str; 4] = [
+    "compose.yaml",
+    "compose.yml",
+    "docker-compose.yml",
+    "docker-compose.yaml",
+];
+
+/// The override files merged onto it without `-f` (compose-go
+/// `cli.DefaultOverrideFileNames`): the first found.
+const COMPOSE_OVERRIDE_FILES: [&str; 4] = [
+    "compose.override.yml",
+    "compose.override.yaml",
+    "docker-compose.override.yml",
+    "docker-compose.override.yaml",
+];
+
+/// One compose deployment: its files merged in `-f` order.
+struct Deployment {
+    /// The files, in merge order.
+    files: Vec<FileId>,
+    /// The project directory (the first file's): relative paths in every
+    /// file resolve against it.
+    dir: String,
+    compose: compose::ComposeFile,
+}
+
+/// Reads a compose file with the `.env` of `env_dir` (compose reads the
+/// `.env` of the project directory).
+fn parse_compose(map: &SourceMap, file: FileId, env_dir: &str) -> compose::ComposeFile {
+    let env_path = join_rel(env_dir, ".env");
+    let env: HashMap<String, String> = map
+        .find(&env_path)
+        .map(|f| {
+            dotenv::parse(f.id, &f.text)
+                .into_iter()
+                .map(|l| (l.key, l.value))
+                .collect()
+        })
+        .unwrap_or_default();
+    let text = &map.get(file).text;
+    compose::parse(file, text, &|k| env.get(k).cloned())
+}
+
+/// The compose file `rel` (relative to `dir`) named by `extends.file` or
+/// `include`, read with its own `extends` resolved and its relative paths
+/// rebased onto `dir`. `None` when it is not in the repository.
+fn load_compose(
+    inv: &Inventory,
+    map: &mut SourceMap,
+    dir: &str,
+    rel: &str,
+    depth: usize,
+) -> Option<compose::ComposeFile> {
+    if depth > 4 {
+        return None;
+    }
+    let path = normalize_rel(&join_rel(dir, rel));
+    let id = inv.load_extra(map, &path)?;
+    let own_dir = parent_dir(&path);
+    let mut f = parse_compose(map, id, &own_dir);
+    compose::resolve_extends(&mut f, &mut |p| {
+        load_compose(inv, map, &own_dir, &p.value, depth + 1)
+    });
+    let rel = rel.strip_prefix("./").unwrap_or(rel);
+    compose::rebase_paths(&mut f, &parent_dir(rel));
+    Some(f)
+}
+
+/// Groups compose files into deployments as `docker compose` would run them:
+///
+/// - in each directory, the first default file (`compose.yaml` ...) merged
+///   with the first override file (`compose.override.yml` ...) is one
+///   deployment, as `docker compose up` reads them without `-f`;
+/// - another file of the directory is a deployment of its own
+///   (`docker-compose.prod.yml`), unless it only overlays services of the
+///   default file: a service in it with neither `image` nor `build` (nor
+///   `extends`) cannot run alone (compose rejects it), so when the default
+///   file of its directory (or of the parent directory, for an `overrides/`
+///   folder) defines every such service, the file is read as
+///   `-f default -f file`: the default file merged with it, a deployment of
+///   its own, named by the overlay file;
+/// - top-level `include:` adds the services of the included files.
+fn compose_deployments(
+    inv: &Inventory,
+    map: &mut SourceMap,
+    composes: Vec<(FileId, compose::ComposeFile)>,
+) -> Vec<Deployment> {
+    let paths: Vec<String> = composes
+        .iter()
+        .map(|(f, _)| map.get(*f).path.clone())
+        .collect();
+    let name_of = |p: &str| p.rsplit('/').next().unwrap_or(p).to_owned();
+    let find_in = |dir: &str, names: &[&str]| -> Option<usize> {
+        names.iter().find_map(|n| {
+            paths
+                .iter()
+                .position(|p| parent_dir(p) == dir && name_of(p) == *n)
+        })
+    };
+    let mut dirs: Vec<String> = paths.iter().map(|p| parent_dir(p)).collect();
+    dirs.sort();
+    dirs.dedup();
+    let mut used = vec![false; composes.len()];
+    let mut out = Vec::new();
+    for dir in &dirs {
+        let base = find_in(dir, &COMPOSE_DEFAULT_FILES);
+        let over = find_in(dir, &COMPOSE_OVERRIDE_FILES);
+        let files: Vec<usize> = base.into_iter().chain(over).collect();
+        if files.is_empty() {
+            continue;
+        }
+        for &i in &files {
+            used[i] = true;
+        }
+        let mut merged = composes[files[0]].1.clone();
+        for &i in &files[1..] {
+            merged = compose::merge(&merged, &composes[i].1);
+        }
+        out.push(Deployment {
+            files: files.iter().map(|&i| composes[i].0).collect(),
+            dir: dir.clone(),
+            compose: merged,
+        });
+    }
+    for (i, (file, c)) in composes.iter().enumerate() {
+        if used[i] {
+            continue;
+        }
+        let dir = parent_dir(&paths[i]);
+        let base = find_in(&dir, &COMPOSE_DEFAULT_FILES).or_else(|| {
+            (!dir.is_empty())
+                .then(|| find_in(&parent_dir(&dir), &COMPOSE_DEFAULT_FILES))
+                .flatten()
+        });
+        match base.filter(|&b| is_overlay(c, &composes[b].1)) {
+            Some(b) => {
+                let base_dir = parent_dir(&paths[b]);
+                // Interpolated with the project's `.env`, as compose does.
+                let overlay = if base_dir == dir {
+                    c.clone()
+                } else {
+                    let mut o = parse_compose(map, *file, &base_dir);
+                    compose::resolve_extends(&mut o, &mut |p| {
+                        load_compose(inv, map, &dir, &p.value, 0)
+                    });
+                    o
+                };
+                out.push(Deployment {
+                    files: vec![composes[b].0, *file],
+                    dir: base_dir,
+                    compose: compose::merge(&composes[b].1, &overlay),
+                });
+            }
+            None => out.push(Deployment {
+                files: vec![*file],
+                dir,
+                compose: c.clone(),
+            }),
+        }
+    }
+    for d in &mut out {
+        let include = std::mem::take(&mut d.compose.include);
+        for path in include {
+            let Some(inc) = load_compose(inv, map, &d.dir, &path.value, 0) else {
+                continue;
+            };
+            for s in inc.services {
+                if !d
+                    .compose
+                    .services
+                    .iter()
+                    .any(|x| x.name.value == s.name.value)
+                {
+                    d.compose.services.push(s);
+                }
+            }
+            d.compose.configs.extend(inc.configs);
+        }
+    }
+    out
+}
+
+/// True when `file` only completes services of `base`: it has services with
+/// neither `image`, `build` nor `extends`, and `base` defines all of them.
+fn is_overlay(file: &compose::ComposeFile, base: &compose::ComposeFile) -> bool {
+    let partial: Vec<&compose::Service> = file
+        .services
+        .iter()
+        .filter(|s| !s.reset && s.image.is_none() && s.build.is_none() && s.extends.is_none())
+        .collect();
+    !partial.is_empty()
+        && partial
+            .iter()
+            .all(|s| base.services.iter().any(|b| b.name.value == s.name.value))
 }
 
 fn parse_one(map: &SourceMap, file: FileId, kind: FileKind) -> Parsed {
@@ -159,20 +369,7 @@ fn parse_one(map: &SourceMap, file: FileId, kind: FileKind) -> Parsed {
     let text: &str = &src.text;
     match kind {
         FileKind::Nginx => Parsed::Nginx(nginx::parse(file, text)),
-        FileKind::Compose => {
-            let dir = parent_dir(&src.path);
-            let env_path = join_rel(&dir, ".env");
-            let env: HashMap<String, String> = map
-                .find(&env_path)
-                .map(|f| {
-                    dotenv::parse(f.id, &f.text)
-                        .into_iter()
-                        .map(|l| (l.key, l.value))
-                        .collect()
-                })
-                .unwrap_or_default();
-            Parsed::Compose(compose::parse(file, text, &|k| env.get(k).cloned()))
-        }
+        FileKind::Compose => Parsed::Compose(parse_compose(map, file, &parent_dir(&src.path))),
         FileKind::Dockerfile => Parsed::Dockerfile(dockerfile::parse(file, text)),
         FileKind::Procfile => {
             let (entries, problems) = procfile::parse(file, text);
@@ -329,9 +526,6 @@ struct HostUnit {
     kind: WorkloadKind,
 }
 
-/// The environment a process starts with: name -> (value, where it was set).
-type Env = BTreeMap<String, (String, Span)>;
-
 impl Assembler<'_> {
     /// Reads every nginx configuration: main files (`http {}`/`events {}`) with
     /// their includes resolved, and fragments no main file includes as if
@@ -340,11 +534,11 @@ impl Assembler<'_> {
     fn add_nginx_configs(
         &mut self,
         files: Vec<(FileId, nginx::NginxFile)>,
-        composes: &[(FileId, compose::ComposeFile)],
+        deployments: &[Deployment],
         dockerfiles: &HashMap<String, dockerfile::Dockerfile>,
         configured: Option<nginx::NginxVersion>,
     ) {
-        let mut containers = nginx_containers(self.map, composes, dockerfiles);
+        let mut containers = nginx_containers(deployments, dockerfiles, &self.inv.all_paths);
         containers.extend(k8s_build::baked_nginx_images(dockerfiles));
         // The image tag that runs the file, else the configured version, else unknown.
         let version_of = |path: &str| -> nginx::NginxVersion {
@@ -402,6 +596,19 @@ impl Assembler<'_> {
             problems.append(&mut f.problems);
             add_nginx(&mut self.model, f);
         }
+        // `server ${HOST}:${PORT}` in a template: keep the address as written
+        // (the nginx reader cannot split it) so that linking can render it.
+        for up in &mut self.model.upstreams {
+            for s in &mut up.servers {
+                if s.host.contains('$') && s.unix_path.is_none() {
+                    let text = self.map.text(s.span);
+                    if let Some(addr) = text.split_whitespace().nth(1) {
+                        s.host = addr.trim_end_matches(';').to_owned();
+                        s.port = None;
+                    }
+                }
+            }
+        }
         // One syntax error per file, as nginx reports it.
         let mut by_file: BTreeMap<FileId, Vec<Problem>> = BTreeMap::new();
         for p in problems {
@@ -414,12 +621,13 @@ impl Assembler<'_> {
 
     fn add_compose_service(
         &mut self,
-        file: FileId,
+        deployment: &Deployment,
         project: usize,
         service: &compose::Service,
         dockerfiles: &HashMap<String, dockerfile::Dockerfile>,
     ) {
-        let compose_dir = parent_dir(&self.map.get(file).path);
+        let file = service.name.span.file;
+        let compose_dir = deployment.dir.as_str();
         let mut hostnames = vec![service.name.value.clone()];
         for t in service
             .aliases
@@ -464,27 +672,30 @@ impl Assembler<'_> {
             );
         }
 
-        // The image this service builds, when its Dockerfile is in the repository.
-        let built = service.build.as_ref().and_then(|b| {
-            let context = normalize_rel(&join_rel(&compose_dir, &b.context.value));
-            let df = b
-                .dockerfile
-                .as_ref()
-                .map_or_else(|| "Dockerfile".to_owned(), |d| d.value.clone());
-            let path = normalize_rel(&join_rel(&context, &df));
-            dockerfiles.get(&path).map(|d| (context, d))
-        });
-        let stage = built.as_ref().and_then(|(_, d)| d.stages.last());
+        if let Some(h) = &service.healthcheck {
+            for (name, d) in [
+                ("healthcheck_interval", &h.interval),
+                ("healthcheck_timeout", &h.timeout),
+                ("healthcheck_start_period", &h.start_period),
+            ] {
+                if let Some((text, Ok(ms))) = d {
+                    settings.insert(
+                        name,
+                        Setting::new(Value::Duration(*ms), Origin::File { span: text.span }),
+                    );
+                }
+            }
+        }
 
-        let workdir = service
-            .working_dir
-            .as_ref()
-            .map(|w| w.value.clone())
-            .or_else(|| stage.and_then(|s| s.workdir.as_ref().map(|w| w.value.clone())))
-            .unwrap_or_else(|| "/".to_owned());
-        let mut fs = ContainerFs::new(&workdir);
-        if let Some((context, d)) = &built {
-            copy_into(&mut fs, context, d, &self.inv.all_paths);
+        let (fs, built) = service_fs(
+            compose_dir,
+            project,
+            service,
+            &deployment.compose.configs,
+            dockerfiles,
+            &self.inv.all_paths,
+        );
+        if let Some((context, _)) = &built {
             self.built_images
                 .insert(normalize_rel(&join_rel(context, "Dockerfile")));
             self.built_images.extend(
@@ -495,22 +706,7 @@ impl Assembler<'_> {
                     .map(|df| normalize_rel(&join_rel(context, &df.value))),
             );
         }
-        for v in &service.volumes {
-            let Some(source) = &v.source else { continue };
-            let s = source.value.as_str();
-            // Only bind mounts of repository paths carry repo files into the container.
-            if s.starts_with('.') || s.starts_with('/') {
-                if s.starts_with('/') {
-                    continue;
-                }
-                let repo = normalize_rel(&join_rel(&compose_dir, s));
-                fs.add(
-                    &v.target.value,
-                    &repo,
-                    format!("volume {}:{}", s, v.target.value),
-                );
-            }
-        }
+        let stage = built.as_ref().and_then(|(_, d)| d.stages.last());
 
         let mut env = Env::new();
         if let Some(stage) = stage {
@@ -521,7 +717,7 @@ impl Assembler<'_> {
         // env_file first: `environment` wins over it, as in compose.
         let mut missing_env_files = Vec::new();
         for f in &service.env_files {
-            let path = normalize_rel(&join_rel(&compose_dir, &f.value));
+            let path = normalize_rel(&join_rel(compose_dir, &f.value));
             match self.inv.load_extra(self.map, &path) {
                 Some(id) => {
                     let text = self.map.get(id).text.clone();
@@ -575,6 +771,23 @@ impl Assembler<'_> {
                 ));
             }
         }
+        // The image the container runs: the service's, else the base of the built Dockerfile.
+        let image = service.image.as_ref().map(|i| i.value.clone()).or_else(|| {
+            built
+                .as_ref()
+                .and_then(|(_, d)| stage_chain(d).first().map(|s| s.from.value.clone()))
+        });
+        let image_entrypoint =
+            entry_from_service.is_none() && stage.is_none_or(|s| s.entrypoint.is_none());
+        let nginx = self.nginx_in(image.as_deref(), image_entrypoint, &argv, &fs, &env);
+        self.model.containers.push(Container {
+            workload: Some(workload_index),
+            project,
+            name: format!("compose service `{}`", service.name.value),
+            fs,
+            env,
+            nginx,
+        });
         self.model.workloads.push(Workload {
             kind: WorkloadKind::ComposeService,
             file,
@@ -593,15 +806,50 @@ impl Assembler<'_> {
         project: usize,
         entry: &procfile::ProcfileEntry,
     ) {
+        // heroku-buildpack-nginx: `bin/start-nginx CMD` renders
+        // config/nginx.conf.erb to config/nginx.conf, runs CMD (`exec $@`,
+        // word-split without a shell) and nginx with that config, in one dyno.
+        let words = shell::split_words(&entry.command.value, &|r| entry.command.span_of(r)).ok();
+        let start_nginx = words.as_ref().and_then(|w| {
+            let first = w.first()?;
+            first
+                .text
+                .rsplit('/')
+                .next()
+                .is_some_and(|b| b.starts_with("start-nginx"))
+                .then(|| w[1..].to_vec())
+        });
         // Procfile commands run through a shell on Heroku-like platforms.
-        let argv = sh_c(&entry.command);
+        let argv = start_nginx.clone().unwrap_or_else(|| sh_c(&entry.command));
         let dir = parent_dir(&self.map.get(file).path);
         let mut fs = ContainerFs::new("/app");
         fs.add("/app", &dir, "the Procfile's directory is the app root");
         let workload_index = self.model.workloads.len();
         let servers = self.add_app_server(&argv, &Env::new(), &fs, Some(workload_index));
+        if !servers.is_empty() && start_nginx.is_some() {
+            let erb = join_rel(&dir, "config/nginx.conf.erb");
+            let main = if self.inv.all_paths.contains(&erb) {
+                erb
+            } else {
+                join_rel(&dir, "config/nginx.conf")
+            };
+            self.model.containers.push(Container {
+                workload: Some(workload_index),
+                project,
+                name: format!("Procfile process `{}`", entry.process.value),
+                fs: fs.clone(),
+                env: Env::new(),
+                nginx: Some(NginxRun {
+                    how: "bin/start-nginx (heroku-buildpack-nginx) runs nginx with config/nginx.conf in the same dyno".to_owned(),
+                    files: Vec::new(),
+                    templates: None,
+                    reads_only: Some(vec![main]),
+                }),
+            });
+        }
         if !servers.is_empty() {
-            let hostnames = vec![entry.process.value.clone()];
+            // Process types are not network names: dynos do not resolve each other.
+            let hostnames = Vec::new();
             self.model.workloads.push(Workload {
                 kind: WorkloadKind::ProcfileProcess,
                 file,
@@ -656,6 +904,22 @@ impl Assembler<'_> {
             file,
             dir: context,
             mounted: Vec::new(),
+        });
+        let image = stage_chain(d).first().map(|s| s.from.value.clone());
+        let nginx = self.nginx_in(
+            image.as_deref(),
+            stage.entrypoint.is_none(),
+            &argv,
+            &fs,
+            &env,
+        );
+        self.model.containers.push(Container {
+            workload: Some(workload_index),
+            project,
+            name: format!("the image of {path}"),
+            fs,
+            env,
+            nginx,
         });
         self.model.workloads.push(Workload {
             kind: WorkloadKind::Image,
@@ -759,6 +1023,151 @@ impl Assembler<'_> {
                 servers,
                 project,
             });
+        }
+    }
+
+    /// Whether nginx runs in a container of `image` started with `argv`, and
+    /// how parity knows. `image_entrypoint`: the image's own ENTRYPOINT is
+    /// kept (the official image's entrypoint renders templates only then, and
+    /// only when the command is `nginx` or `nginx-debug`).
+    fn nginx_in(
+        &mut self,
+        image: Option<&str>,
+        image_entrypoint: bool,
+        argv: &[shell::Word],
+        fs: &ContainerFs,
+        env: &Env,
+    ) -> Option<NginxRun> {
+        let base = |w: &shell::Word| w.text.rsplit('/').next().unwrap_or("").to_owned();
+        if let Some(image) = image.filter(|i| nginx::nginx_image(i).is_some()) {
+            let starts_nginx = argv
+                .first()
+                .is_none_or(|w| matches!(base(w).as_str(), "nginx" | "nginx-debug"));
+            let templates = (image_entrypoint
+                && starts_nginx
+                && official_nginx_image(image)
+                && nginx::version_from_image(image).side_of((1, 19, 0))
+                    != nginx::version::Side::Before)
+                .then(|| {
+                    let get = |k: &str, d: &str| {
+                        env.get(k).map_or_else(|| d.to_owned(), |(v, _)| v.clone())
+                    };
+                    (
+                        get("NGINX_ENVSUBST_TEMPLATE_DIR", "/etc/nginx/templates"),
+                        get("NGINX_ENVSUBST_TEMPLATE_SUFFIX", ".template"),
+                        get("NGINX_ENVSUBST_OUTPUT_DIR", "/etc/nginx/conf.d"),
+                    )
+                });
+            return Some(NginxRun {
+                how: format!("the {image} image runs nginx"),
+                files: Vec::new(),
+                templates,
+                reads_only: None,
+            });
+        }
+        let how = if invocation(argv, &["nginx", "nginx-debug"]).is_some() {
+            Some("its command runs nginx".to_owned())
+        } else if let Some(inv) = invocation(argv, &["supervisord"]) {
+            let conf = inv
+                .args
+                .iter()
+                .position(|a| a.text == "-c" || a.text == "--configuration")
+                .and_then(|i| inv.args.get(i + 1))
+                .map_or("/etc/supervisor/supervisord.conf".to_owned(), |w| {
+                    w.text.clone()
+                });
+            fs.resolve(&conf, &self.inv.all_paths)
+                .and_then(|(repo, _)| {
+                    let id = self.inv.load_extra(self.map, &repo)?;
+                    let (programs, _) = supervisord::parse(id, &self.map.get(id).text);
+                    programs
+                        .iter()
+                        .find(|p| {
+                            p.command.as_ref().is_some_and(|c| {
+                                shell::split_words(&c.value, &|r| c.span_of(r))
+                                    .ok()
+                                    .is_some_and(|w| invocation(&w, &["nginx"]).is_some())
+                            })
+                        })
+                        .map(|p| format!("supervisord program `{}` ({repo})", p.name.value))
+                })
+        } else {
+            // A start script that runs nginx (and, usually, the app server).
+            let first = argv.first()?;
+            let script = if ["sh", "bash", "dash", "ash"].contains(&base(first).as_str()) {
+                argv.get(1).filter(|w| !w.text.starts_with('-'))?
+            } else {
+                first
+            };
+            let (repo, _) = fs.resolve(&script.text, &self.inv.all_paths)?;
+            let id = self.inv.load_extra(self.map, &repo)?;
+            let text = self.map.get(id).text.clone();
+            let at = |r: Range<usize>| Span::new(id, r.start, r.end);
+            (!text.contains('\0')
+                && shell::find_invocation_in_script(&text, &at, &["nginx"]).is_some())
+            .then(|| format!("{repo} starts nginx"))
+        };
+        how.map(|how| NginxRun {
+            how,
+            files: Vec::new(),
+            templates: None,
+            reads_only: None,
+        })
+    }
+
+    /// Records which repository nginx files each nginx container reads, and
+    /// where: the files some proxy or upstream is defined in.
+    fn place_nginx_files(&mut self) {
+        let mut files: Vec<FileId> = self
+            .model
+            .proxies
+            .iter()
+            .map(|p| p.file)
+            .chain(self.model.upstreams.iter().map(|u| u.file))
+            .collect();
+        files.sort();
+        files.dedup();
+        let paths: Vec<String> = files
+            .iter()
+            .map(|f| self.map.get(*f).path.clone())
+            .collect();
+        for c in &mut self.model.containers {
+            let Some(run) = &mut c.nginx else { continue };
+            for repo in &paths {
+                if run
+                    .reads_only
+                    .as_ref()
+                    .is_some_and(|only| !only.contains(repo))
+                {
+                    continue;
+                }
+                let placed = c.fs.container_paths(repo, &self.inv.all_paths);
+                let template_at = |path: &str| {
+                    run.templates.as_ref().is_some_and(|(dir, suffix, _)| {
+                        path.starts_with(&format!("{}/", dir.trim_end_matches('/')))
+                            && path.ends_with(suffix.as_str())
+                    })
+                };
+                // A template, else a place under /etc/nginx, else the first.
+                let best = placed
+                    .iter()
+                    .find(|(p, _)| template_at(p))
+                    .or_else(|| placed.iter().find(|(p, _)| p.starts_with("/etc/nginx/")))
+                    .or_else(|| placed.first());
+                if let Some((path, _)) = best {
+                    run.files.push(NginxFile {
+                        repo: repo.clone(),
+                        path: path.clone(),
+                        template: template_at(path),
+                    });
+                } else if run.reads_only.is_some() {
+                    run.files.push(NginxFile {
+                        repo: repo.clone(),
+                        path: c.fs.absolute(repo),
+                        template: false,
+                    });
+                }
+            }
         }
     }
 
@@ -941,7 +1350,7 @@ impl Assembler<'_> {
         let mut binds = Vec::new();
         for (protocol, address, _) in &resolved.protocols {
             notes.push(format!("serves {protocol} on {address}"));
-            binds.push(uwsgi_bind(address));
+            binds.push(absolute_socket(uwsgi_bind(address), fs));
         }
         let binds = if resolved.unresolved.is_empty() || !binds.is_empty() {
             Some(binds)
@@ -1090,7 +1499,8 @@ impl Assembler<'_> {
                 ),
             );
         }
-        let binds = binds_of(settings.get("bind"));
+        let binds = binds_of(settings.get("bind"))
+            .map(|bs| bs.into_iter().map(|b| absolute_socket(b, fs)).collect());
         let index = self.model.servers.len();
         self.model.servers.push(AppServer {
             kind: "gunicorn",
@@ -1165,57 +1575,136 @@ fn first_syntax_error_only(mut problems: Vec<Problem>) -> Vec<Problem> {
 /// nginx containers of the deployments: services whose image (or built
 /// Dockerfile's base image) is nginx, with their mounts.
 fn nginx_containers(
-    map: &SourceMap,
-    composes: &[(FileId, compose::ComposeFile)],
+    deployments: &[Deployment],
     dockerfiles: &HashMap<String, dockerfile::Dockerfile>,
+    repo_files: &std::collections::BTreeSet<String>,
 ) -> Vec<NginxContainer> {
     let mut out = Vec::new();
-    for (file, c) in composes {
-        let dir = parent_dir(&map.get(*file).path);
-        for s in &c.services {
-            let built = s.build.as_ref().and_then(|b| {
-                let context = normalize_rel(&join_rel(&dir, &b.context.value));
-                let df = b
-                    .dockerfile
-                    .as_ref()
-                    .map_or_else(|| "Dockerfile".to_owned(), |d| d.value.clone());
-                dockerfiles
-                    .get(&normalize_rel(&join_rel(&context, &df)))
-                    .and_then(|d| d.stages.last())
-                    .map(|stage| (context, stage))
-            });
-            let version = match (&s.image, &built) {
+    for d in deployments {
+        for s in &d.compose.services {
+            let (fs, built) = service_fs(&d.dir, 0, s, &d.compose.configs, dockerfiles, repo_files);
+            let base = built
+                .as_ref()
+                .and_then(|(_, df)| stage_chain(df).first().map(|st| st.from.value.clone()));
+            let version = match (&s.image, &base) {
                 (Some(image), _) if nginx::nginx_image(&image.value).is_some() => {
                     nginx::version_from_image(&image.value)
                 }
-                (_, Some((_, stage))) if nginx::nginx_image(&stage.from.value).is_some() => {
-                    nginx::version_from_image(&stage.from.value)
+                (_, Some(from)) if nginx::nginx_image(from).is_some() => {
+                    nginx::version_from_image(from)
                 }
                 _ => continue,
             };
-            let mut mounts = Vec::new();
-            if let Some((context, stage)) = &built {
-                for copy in stage.copies.iter().filter(|c| c.from.is_none()) {
-                    for src in &copy.sources {
-                        mounts.push((
-                            copy.dest.value.clone(),
-                            normalize_rel(&join_rel(context, &src.value)),
-                        ));
-                    }
-                }
-            }
-            for v in &s.volumes {
-                if let Some(src) = v.source.as_ref().filter(|src| src.value.starts_with('.')) {
-                    mounts.push((
-                        v.target.value.clone(),
-                        normalize_rel(&join_rel(&dir, &src.value)),
-                    ));
-                }
-            }
+            let mounts = fs
+                .mounts()
+                .map(|(c, r)| (c.to_owned(), r.to_owned()))
+                .collect();
             out.push(NginxContainer { version, mounts });
         }
     }
     out
+}
+
+/// The official nginx image (and its unprivileged variant), whose entrypoint
+/// renders `/etc/nginx/templates/*.template` (docker-nginx
+/// `entrypoint/20-envsubst-on-templates.sh`, images 1.19 and later).
+fn official_nginx_image(image: &str) -> bool {
+    let image = image
+        .split('@')
+        .next()
+        .unwrap_or(image)
+        .to_ascii_lowercase();
+    let last_slash = image.rfind('/').map_or(0, |i| i + 1);
+    let repo = match image[last_slash..].rfind(':') {
+        Some(i) => &image[..last_slash + i],
+        None => image.as_str(),
+    };
+    matches!(
+        repo,
+        "nginx"
+            | "library/nginx"
+            | "docker.io/nginx"
+            | "docker.io/library/nginx"
+            | "index.docker.io/library/nginx"
+            | "public.ecr.aws/nginx/nginx"
+            | "mirror.gcr.io/library/nginx"
+            | "nginxinc/nginx-unprivileged"
+            | "docker.io/nginxinc/nginx-unprivileged"
+    )
+}
+
+/// The files of a compose service's container: what its image's Dockerfile
+/// (when in the repository) copies in, bind mounts of repository paths,
+/// `configs` read from repository files, and the mounts it may share with
+/// other containers (named volumes, host directories). Also returns the
+/// built image's context and Dockerfile.
+fn service_fs<'d>(
+    dir: &str,
+    project: usize,
+    service: &compose::Service,
+    configs: &[compose::ConfigDef],
+    dockerfiles: &'d HashMap<String, dockerfile::Dockerfile>,
+    repo_files: &std::collections::BTreeSet<String>,
+) -> (ContainerFs, Option<(String, &'d dockerfile::Dockerfile)>) {
+    let built = service.build.as_ref().and_then(|b| {
+        let context = normalize_rel(&join_rel(dir, &b.context.value));
+        let df = b
+            .dockerfile
+            .as_ref()
+            .map_or_else(|| "Dockerfile".to_owned(), |d| d.value.clone());
+        let path = normalize_rel(&join_rel(&context, &df));
+        dockerfiles.get(&path).map(|d| (context, d))
+    });
+    let stage = built.as_ref().and_then(|(_, d)| d.stages.last());
+    let workdir = service
+        .working_dir
+        .as_ref()
+        .map(|w| w.value.clone())
+        .or_else(|| stage.and_then(|s| s.workdir.as_ref().map(|w| w.value.clone())))
+        .unwrap_or_else(|| "/".to_owned());
+    let mut fs = ContainerFs::new(&workdir);
+    if let Some((context, d)) = &built {
+        copy_into(&mut fs, context, d, repo_files);
+    }
+    for v in &service.volumes {
+        let Some(source) = &v.source else { continue };
+        let s = source.value.as_str();
+        let kind = v.kind.as_ref().map(|k| k.value.as_str());
+        if matches!(kind, Some("tmpfs" | "npipe" | "cluster" | "image")) || s.is_empty() {
+            continue;
+        }
+        let target = &v.target.value;
+        if s.starts_with('.') {
+            // Only bind mounts of repository paths carry repo files into the container.
+            let repo = normalize_rel(&join_rel(dir, s));
+            fs.add(target, &repo, format!("volume {s}:{target}"));
+            fs.add_shared(target, format!("repo:{repo}"));
+        } else if s.starts_with('/') || s.starts_with('~') {
+            fs.add_shared(target, format!("host:{s}"));
+        } else if kind == Some("bind") {
+            let repo = normalize_rel(&join_rel(dir, s));
+            fs.add(target, &repo, format!("volume {s}:{target}"));
+            fs.add_shared(target, format!("repo:{repo}"));
+        } else {
+            // A named volume of this deployment.
+            fs.add_shared(target, format!("volume:{project}:{s}"));
+        }
+    }
+    for (source, target) in &service.configs {
+        let Some(file) = configs
+            .iter()
+            .find(|c| c.name.value == source.value)
+            .and_then(|c| c.file.as_ref())
+        else {
+            continue;
+        };
+        let repo = normalize_rel(&join_rel(dir, &file.value));
+        let target = target
+            .as_ref()
+            .map_or_else(|| format!("/{}", source.value), |t| t.value.clone());
+        fs.add(&target, &repo, format!("config {}", source.value));
+    }
+    (fs, built)
 }
 
 /// The invocation of one of `programs` in `argv`, looking through the wrappers
@@ -1290,6 +1779,18 @@ fn stage_chain(d: &dockerfile::Dockerfile) -> Vec<&dockerfile::Stage> {
     }
     chain.reverse();
     chain
+}
+
+/// A unix socket path made absolute against the server's working directory
+/// (a relative path names a file there); abstract sockets (`@name`) stay.
+fn absolute_socket(mut b: Bind, fs: &ContainerFs) -> Bind {
+    if let Some(p) = &b.unix_path
+        && !p.starts_with('/')
+        && !p.starts_with('@')
+    {
+        b.unix_path = Some(fs.absolute(p.strip_prefix("./").unwrap_or(p)));
+    }
+    b
 }
 
 /// A uWSGI socket address: `:3031`, `0.0.0.0:3031`, `/run/app.sock`, `@abstract`.

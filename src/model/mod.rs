@@ -39,6 +39,9 @@ pub struct Model {
     /// nginx directives worth a rule of their own: family settings (with the
     /// pass families their block uses) and values nginx refuses.
     pub directives: Vec<NginxDirective>,
+    /// Containers (and Procfile dynos) whose files parity knows: what nginx
+    /// reads in them and what they share, for same-container links.
+    pub containers: Vec<Container>,
     pub problems: Vec<Problem>,
     /// Kubernetes Services, pod templates and Ingress routes, for the linker.
     pub k8s: K8sModel,
@@ -59,6 +62,65 @@ pub struct NginxDirective {
     pub scope_families: Option<Vec<&'static str>>,
     /// Why nginx refuses its time, size or number value, and where.
     pub invalid: Option<Spanned<String>>,
+}
+
+/// The environment a process starts with: name -> (value, where it was set).
+pub type Env = BTreeMap<String, (String, Span)>;
+
+/// A container whose files and processes parity knows (a compose service, an
+/// image run on its own, a Procfile dyno). A proxy reaches `127.0.0.1` or a
+/// unix socket path in the container nginx runs in; two containers share a
+/// socket through a volume both mount.
+#[derive(Debug, Clone)]
+pub struct Container {
+    /// The workload it is; its app servers run here.
+    pub workload: Option<usize>,
+    pub project: usize,
+    /// How reasons name it (`compose service `web``).
+    pub name: String,
+    pub fs: ContainerFs,
+    pub env: Env,
+    /// Set when nginx runs in this container.
+    pub nginx: Option<NginxRun>,
+}
+
+/// nginx running in a container, and the repository configs it reads there.
+#[derive(Debug, Clone)]
+pub struct NginxRun {
+    /// How parity knows nginx runs here (`the nginx:1.27 image`, `supervisord program nginx`).
+    pub how: String,
+    /// Repository nginx files placed in the container (filled once every
+    /// nginx file is read).
+    pub files: Vec<NginxFile>,
+    /// The official image's entrypoint renders templates:
+    /// (template directory, suffix, output directory).
+    pub templates: Option<(String, String, String)>,
+    /// When set, nginx reads only these repository files (e.g. the
+    /// `config/nginx.conf.erb` of heroku-buildpack-nginx), wherever others land.
+    pub reads_only: Option<Vec<String>>,
+}
+
+/// A repository nginx file inside a container.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NginxFile {
+    pub repo: String,
+    /// Its path inside the container.
+    pub path: String,
+    /// A template the image's envsubst renders with the container's
+    /// environment (only variables that are defined are replaced).
+    pub template: bool,
+}
+
+impl Container {
+    /// The placement of repository file `repo_path` when nginx reads it here.
+    #[must_use]
+    pub fn nginx_file(&self, repo_path: &str) -> Option<&NginxFile> {
+        self.nginx
+            .as_ref()?
+            .files
+            .iter()
+            .find(|f| f.repo == repo_path)
+    }
 }
 
 /// One nginx location (or server, or `if`) that forwards requests upstream.

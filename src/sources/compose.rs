@@ -19,13 +19,26 @@ use crate::sources::yaml::{self, Node, NodeKind, Style, Text, TextBuilder};
 use crate::span::{FileId, Span, Spanned};
 use crate::value::Millis;
 
-/// The services of one compose file.
+/// The services of one compose file (or of several merged, see [`merge`]).
 #[derive(Clone, Debug, PartialEq)]
 pub struct ComposeFile {
     pub services: Vec<Service>,
     pub problems: Vec<Problem>,
     /// Every `$VAR` / `${VAR...}` substitution made in the services, in file order.
     pub interpolations: Vec<Interpolation>,
+    /// Top-level `configs:` (name and the file it is read from).
+    pub configs: Vec<ConfigDef>,
+    /// Top-level `include:` paths (compose 2.20+), as written.
+    pub include: Vec<Text>,
+}
+
+/// A top-level `configs:` entry.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConfigDef {
+    pub name: Spanned<String>,
+    /// `file:` (relative to the project directory); `None` for `content:`,
+    /// `environment:` or `external:` configs.
+    pub file: Option<Text>,
 }
 
 /// One variable substitution (`$VAR`, `${VAR:-default}`, ...).
@@ -88,12 +101,32 @@ pub struct Service {
     pub reset: bool,
     /// `(file, service)`.
     pub extends: Option<(Option<Text>, Text)>,
+    pub healthcheck: Option<Healthcheck>,
+}
+
+/// A compose duration as written and its meaning (see [`parse_duration`]).
+pub type Duration = (Text, Result<Millis, String>);
+
+/// `healthcheck:`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Healthcheck {
+    pub span: Span,
+    /// `test:` (`["CMD", ...]`, `["CMD-SHELL", "..."]`, `["NONE"]` or a string).
+    pub test: Option<Command>,
+    pub interval: Option<Duration>,
+    pub timeout: Option<Duration>,
+    pub start_period: Option<Duration>,
+    pub start_interval: Option<Duration>,
+    pub retries: Option<Text>,
+    pub disable: Option<bool>,
 }
 
 /// `build:` in string or mapping form.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Build {
     pub context: Text,
+    /// False when `context` is compose's default (`.`), not written.
+    pub context_written: bool,
     pub dockerfile: Option<Text>,
     /// The Dockerfile stage to build (`target:`); the last stage otherwise.
     pub target: Option<Text>,
@@ -126,6 +159,9 @@ pub struct EnvVar {
 /// One `volumes:` entry (short `src:dst:ro` or long syntax).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Volume {
+    /// Long syntax `type:` (`bind`, `volume`, `tmpfs`, ...); `None` in short
+    /// syntax, where the source decides (a path is a bind mount, a name a volume).
+    pub kind: Option<Text>,
     pub source: Option<Text>,
     pub target: Text,
     pub read_only: bool,
@@ -158,6 +194,8 @@ pub fn parse(file: FileId, text: &str, env: &dyn Fn(&str) -> Option<String>) -> 
         seen_interpolations: HashSet::new(),
     };
     let mut services = Vec::new();
+    let mut configs = Vec::new();
+    let mut include = Vec::new();
     match docs.docs.iter().find(|d| !d.is_null()) {
         None => {}
         Some(root) if root.as_map().is_none() => reader.problem(
@@ -178,6 +216,33 @@ pub fn parse(file: FileId, text: &str, env: &dyn Fn(&str) -> Option<String>) -> 
                     _ => reader.problem(svcs.span, "`services` must be a mapping"),
                 }
             }
+            if let Some(defs) = root.get("configs").and_then(Node::as_map) {
+                for (key, value) in defs {
+                    let Some(name) = key.as_str() else { continue };
+                    let file = value.get("file").and_then(|f| reader.string(f, "file"));
+                    configs.push(ConfigDef {
+                        name: Spanned::new(name.to_owned(), key.span),
+                        file,
+                    });
+                }
+            }
+            if let Some(inc) = root.get("include") {
+                let items: Vec<&Node> = match &inc.kind {
+                    NodeKind::Seq(items) => items.iter().collect(),
+                    _ => vec![inc],
+                };
+                for item in items {
+                    match &item.kind {
+                        // Long syntax: `path` is one path or a list merged as one project.
+                        NodeKind::Map(_) => {
+                            if let Some(p) = item.get("path") {
+                                include.extend(reader.strings(p, "include.path"));
+                            }
+                        }
+                        _ => include.extend(reader.string(item, "include")),
+                    }
+                }
+            }
         }
     }
     reader
@@ -187,6 +252,8 @@ pub fn parse(file: FileId, text: &str, env: &dyn Fn(&str) -> Option<String>) -> 
         services,
         problems: reader.problems,
         interpolations: reader.interpolations,
+        configs,
+        include,
     }
 }
 
@@ -237,6 +304,7 @@ impl Reader<'_> {
             override_keys: Vec::new(),
             reset: value.tag.as_deref() == Some("!reset"),
             extends: None,
+            healthcheck: None,
         };
         let entries = match &value.kind {
             NodeKind::Map(entries) => entries,
@@ -278,6 +346,7 @@ impl Reader<'_> {
                 "expose" => svc.expose = self.ports(v, field),
                 "ports" => svc.ports = self.ports(v, field),
                 "extends" => svc.extends = self.extends(v),
+                "healthcheck" => svc.healthcheck = self.healthcheck(v),
                 _ => {}
             }
         }
@@ -321,21 +390,24 @@ impl Reader<'_> {
         match &v.kind {
             NodeKind::Scalar(_) => self.string(v, "build").map(|context| Build {
                 context,
+                context_written: true,
                 dockerfile: None,
                 target: None,
             }),
             NodeKind::Map(_) => {
-                let context = match v.get("context") {
+                let written = match v.get("context") {
                     Some(c) => self.string(c, "build.context"),
                     None => None,
-                }
-                .unwrap_or_else(|| Text::new_mapped(".".to_owned(), v.span));
+                };
+                let context_written = written.is_some();
+                let context = written.unwrap_or_else(|| Text::new_mapped(".".to_owned(), v.span));
                 let dockerfile = v
                     .get("dockerfile")
                     .and_then(|d| self.string(d, "build.dockerfile"));
                 let target = v.get("target").and_then(|d| self.string(d, "build.target"));
                 Some(Build {
                     context,
+                    context_written,
                     dockerfile,
                     target,
                 })
@@ -469,7 +541,9 @@ impl Reader<'_> {
                         .get("read_only")
                         .and_then(|r| self.boolean(r, "read_only"))
                         .unwrap_or(false);
+                    let kind = item.get("type").and_then(|t| self.string(t, "type"));
                     out.push(Volume {
+                        kind,
                         source,
                         target,
                         read_only,
@@ -567,6 +641,46 @@ impl Reader<'_> {
             }
             _ => None,
         }
+    }
+
+    fn duration(&mut self, v: &Node, field: &str) -> Option<Duration> {
+        self.string(v, field).map(|t| {
+            let d = parse_duration(&t.value);
+            (t, d)
+        })
+    }
+
+    fn healthcheck(&mut self, v: &Node) -> Option<Healthcheck> {
+        if v.is_null() {
+            return None;
+        }
+        if v.as_map().is_none() {
+            self.problem(v.span, "`healthcheck` must be a mapping");
+            return None;
+        }
+        let mut h = Healthcheck {
+            span: v.span,
+            test: None,
+            interval: None,
+            timeout: None,
+            start_period: None,
+            start_interval: None,
+            retries: None,
+            disable: None,
+        };
+        for (k, val) in v.as_map().unwrap_or_default() {
+            match k.as_str() {
+                Some("test") => h.test = self.command(val, "healthcheck.test"),
+                Some(f @ "interval") => h.interval = self.duration(val, f),
+                Some(f @ "timeout") => h.timeout = self.duration(val, f),
+                Some(f @ "start_period") => h.start_period = self.duration(val, f),
+                Some(f @ "start_interval") => h.start_interval = self.duration(val, f),
+                Some(f @ "retries") => h.retries = self.string(val, f),
+                Some(f @ "disable") => h.disable = self.boolean(val, f),
+                _ => {}
+            }
+        }
+        Some(h)
     }
 
     /// Compose variable interpolation of one value.
@@ -770,6 +884,408 @@ impl Reader<'_> {
     }
 }
 
+/// Merges `over` onto `base` as `docker compose -f base -f over` does
+/// (compose-spec `13-merge.md`; compose-go `override/merge.go` and
+/// `override/uncity.go`): scalars are replaced; `command`, `entrypoint` and
+/// `healthcheck.test` are replaced whole; `environment` merges by variable
+/// name; `volumes` and `configs` merge by container target; `env_file`,
+/// `expose`, `ports` and network aliases are appended without duplicates;
+/// `build` and `healthcheck` merge field by field. `!reset` removes what `base`
+/// set (a whole service, a field, one variable) and `!override` replaces a
+/// field instead of merging it. Every value keeps the span of the file that
+/// set it, so a finding on a merged service points into the right file.
+#[must_use]
+pub fn merge(base: &ComposeFile, over: &ComposeFile) -> ComposeFile {
+    let mut services: Vec<Service> = base.services.clone();
+    for o in &over.services {
+        let at = services.iter().position(|s| s.name.value == o.name.value);
+        match at {
+            Some(i) if o.reset => {
+                services.remove(i);
+            }
+            Some(i) => {
+                let merged = merge_service(&services[i], o);
+                services[i] = merged;
+            }
+            None if o.reset => {}
+            // A field tagged `!reset` in a new service still ends up unset.
+            None => services.push(merge_service(&empty_service(o), o)),
+        }
+    }
+    let mut configs = base.configs.clone();
+    for c in &over.configs {
+        match configs.iter_mut().find(|b| b.name.value == c.name.value) {
+            Some(b) => *b = c.clone(),
+            None => configs.push(c.clone()),
+        }
+    }
+    ComposeFile {
+        services,
+        problems: base
+            .problems
+            .iter()
+            .chain(&over.problems)
+            .cloned()
+            .collect(),
+        interpolations: base
+            .interpolations
+            .iter()
+            .chain(&over.interpolations)
+            .cloned()
+            .collect(),
+        configs,
+        include: base.include.iter().chain(&over.include).cloned().collect(),
+    }
+}
+
+/// A service with nothing set but `name`, to merge a new one onto.
+fn empty_service(like: &Service) -> Service {
+    Service {
+        name: like.name.clone(),
+        span: like.span,
+        image: None,
+        build: None,
+        command: None,
+        entrypoint: None,
+        environment: Vec::new(),
+        env_files: Vec::new(),
+        stop_grace_period: None,
+        stop_signal: None,
+        working_dir: None,
+        init: None,
+        volumes: Vec::new(),
+        configs: Vec::new(),
+        aliases: Vec::new(),
+        container_name: None,
+        hostname: None,
+        network_mode: None,
+        expose: Vec::new(),
+        ports: Vec::new(),
+        reset_keys: Vec::new(),
+        override_keys: Vec::new(),
+        reset: false,
+        extends: None,
+        healthcheck: None,
+    }
+}
+
+/// `over`'s service merged onto `base`'s (same name). See [`merge`].
+#[must_use]
+pub fn merge_service(base: &Service, over: &Service) -> Service {
+    let reset = |k: &str| over.reset_keys.iter().any(|r| r == k);
+    let replace = |k: &str| over.override_keys.iter().any(|r| r == k);
+    let mut m = base.clone();
+    m.reset_keys.clear();
+    m.override_keys.clear();
+    m.reset = false;
+
+    fn scalar<T: Clone>(b: &mut Option<T>, o: &Option<T>, reset: bool) {
+        if reset {
+            *b = None;
+        } else if o.is_some() {
+            b.clone_from(o);
+        }
+    }
+    scalar(&mut m.image, &over.image, reset("image"));
+    scalar(&mut m.command, &over.command, reset("command"));
+    scalar(&mut m.entrypoint, &over.entrypoint, reset("entrypoint"));
+    scalar(
+        &mut m.stop_grace_period,
+        &over.stop_grace_period,
+        reset("stop_grace_period"),
+    );
+    scalar(&mut m.stop_signal, &over.stop_signal, reset("stop_signal"));
+    scalar(&mut m.working_dir, &over.working_dir, reset("working_dir"));
+    scalar(&mut m.init, &over.init, reset("init"));
+    scalar(
+        &mut m.container_name,
+        &over.container_name,
+        reset("container_name"),
+    );
+    scalar(&mut m.hostname, &over.hostname, reset("hostname"));
+    scalar(
+        &mut m.network_mode,
+        &over.network_mode,
+        reset("network_mode"),
+    );
+    if over.extends.is_some() {
+        m.extends.clone_from(&over.extends);
+    }
+
+    m.build = if reset("build") {
+        None
+    } else {
+        match (&base.build, &over.build) {
+            (Some(b), Some(o)) if !replace("build") => Some(Build {
+                context: if o.context_written {
+                    o.context.clone()
+                } else {
+                    b.context.clone()
+                },
+                context_written: b.context_written || o.context_written,
+                dockerfile: o.dockerfile.clone().or_else(|| b.dockerfile.clone()),
+                target: o.target.clone().or_else(|| b.target.clone()),
+            }),
+            (_, Some(o)) => Some(o.clone()),
+            (b, None) => b.clone(),
+        }
+    };
+
+    m.healthcheck = if reset("healthcheck") {
+        None
+    } else {
+        match (&base.healthcheck, &over.healthcheck) {
+            (Some(b), Some(o)) if !replace("healthcheck") => Some(Healthcheck {
+                span: o.span,
+                test: o.test.clone().or_else(|| b.test.clone()),
+                interval: o.interval.clone().or_else(|| b.interval.clone()),
+                timeout: o.timeout.clone().or_else(|| b.timeout.clone()),
+                start_period: o.start_period.clone().or_else(|| b.start_period.clone()),
+                start_interval: o
+                    .start_interval
+                    .clone()
+                    .or_else(|| b.start_interval.clone()),
+                retries: o.retries.clone().or_else(|| b.retries.clone()),
+                disable: o.disable.or(b.disable),
+            }),
+            (_, Some(o)) => Some(o.clone()),
+            (b, None) => b.clone(),
+        }
+    };
+
+    // Sequences: `!reset` empties, `!override` replaces, otherwise merge.
+    m.environment = if reset("environment") {
+        Vec::new()
+    } else {
+        let mut env = if replace("environment") {
+            Vec::new()
+        } else {
+            base.environment.clone()
+        };
+        for e in &over.environment {
+            match env.iter().position(|x| x.name == e.name) {
+                Some(i) if e.reset => {
+                    env.remove(i);
+                }
+                Some(i) => env[i] = e.clone(),
+                None if e.reset => {}
+                None => env.push(e.clone()),
+            }
+        }
+        env
+    };
+    m.env_files = merge_unique(
+        &base.env_files,
+        &over.env_files,
+        reset("env_file"),
+        replace("env_file"),
+        |t| t.value.clone(),
+    );
+    m.volumes = merge_unique(
+        &base.volumes,
+        &over.volumes,
+        reset("volumes"),
+        replace("volumes"),
+        |v| v.target.value.trim_end_matches('/').to_owned(),
+    );
+    m.configs = merge_unique(
+        &base.configs,
+        &over.configs,
+        reset("configs"),
+        replace("configs"),
+        |(source, target)| {
+            target
+                .as_ref()
+                .map_or_else(|| format!("/{}", source.value), |t| t.value.clone())
+        },
+    );
+    m.aliases = merge_unique(
+        &base.aliases,
+        &over.aliases,
+        reset("networks"),
+        replace("networks"),
+        |t| t.value.clone(),
+    );
+    m.expose = merge_unique(
+        &base.expose,
+        &over.expose,
+        reset("expose"),
+        replace("expose"),
+        |t| t.value.clone(),
+    );
+    m.ports = merge_unique(
+        &base.ports,
+        &over.ports,
+        reset("ports"),
+        replace("ports"),
+        |t| t.value.clone(),
+    );
+    m
+}
+
+/// A sequence merged by a unique key: an entry of `over` replaces the entry
+/// of `base` with the same key in place, new keys are appended.
+fn merge_unique<T: Clone, K: PartialEq>(
+    base: &[T],
+    over: &[T],
+    reset: bool,
+    replace: bool,
+    key: impl Fn(&T) -> K,
+) -> Vec<T> {
+    if reset {
+        return Vec::new();
+    }
+    let mut out: Vec<T> = if replace { Vec::new() } else { base.to_vec() };
+    for o in over {
+        let k = key(o);
+        match out.iter().position(|b| key(b) == k) {
+            Some(i) => out[i] = o.clone(),
+            None => out.push(o.clone()),
+        }
+    }
+    out
+}
+
+/// How deep `extends` chains are followed before giving up.
+pub const MAX_EXTENDS_DEPTH: usize = 32;
+
+/// Resolves `extends:` in every service of `file`, as compose does when it
+/// loads the file: the named service (of this file, or of the file named by
+/// `extends.file`) is the base and the extending service is merged onto it
+/// with the rules of [`merge`]. `other` returns the file an `extends.file`
+/// names, already resolved and with its relative paths rebased onto this
+/// file's directory (see [`rebase_paths`]); `None` when it is not in the
+/// repository. Cycles and missing services become Problems.
+pub fn resolve_extends(
+    file: &mut ComposeFile,
+    other: &mut dyn FnMut(&Text) -> Option<ComposeFile>,
+) {
+    let original = file.services.clone();
+    let mut problems = Vec::new();
+    for i in 0..file.services.len() {
+        let mut stack = Vec::new();
+        if let Some(resolved) = extend_one(&original, i, other, &mut stack, &mut problems) {
+            file.services[i] = resolved;
+        }
+    }
+    file.problems.extend(problems);
+}
+
+/// The service `services[i]` with its `extends` chain applied; `None` when it
+/// has none.
+fn extend_one(
+    services: &[Service],
+    i: usize,
+    other: &mut dyn FnMut(&Text) -> Option<ComposeFile>,
+    stack: &mut Vec<usize>,
+    problems: &mut Vec<Problem>,
+) -> Option<Service> {
+    let svc = services.get(i)?;
+    let (from_file, name) = svc.extends.as_ref()?;
+    if stack.contains(&i) || stack.len() >= MAX_EXTENDS_DEPTH {
+        problems.push(Problem::parse(
+            name.span,
+            format!(
+                "`extends` of service `{}` loops back to itself (docker compose rejects the file)",
+                svc.name.value
+            ),
+        ));
+        return None;
+    }
+    let base = match from_file {
+        Some(path) => {
+            let Some(f) = other(path) else {
+                // The file is not in the repository: what it sets is unknown.
+                return None;
+            };
+            match f.services.iter().find(|s| s.name.value == name.value) {
+                Some(b) => b.clone(),
+                None => {
+                    problems.push(Problem::parse(
+                        name.span,
+                        format!(
+                            "`extends` names service `{}`, which {} does not define (docker compose rejects the file)",
+                            name.value, path.value
+                        ),
+                    ));
+                    return None;
+                }
+            }
+        }
+        None => {
+            let Some(j) = services.iter().position(|s| s.name.value == name.value) else {
+                problems.push(Problem::parse(
+                    name.span,
+                    format!(
+                        "`extends` names service `{}`, which this file does not define (docker compose rejects the file)",
+                        name.value
+                    ),
+                ));
+                return None;
+            };
+            stack.push(i);
+            let b = extend_one(services, j, other, stack, problems)
+                .unwrap_or_else(|| services[j].clone());
+            stack.pop();
+            b
+        }
+    };
+    let mut local = svc.clone();
+    local.extends = None;
+    let mut merged = merge_service(&base, &local);
+    merged.name = svc.name.clone();
+    merged.span = svc.span;
+    merged.extends = None;
+    Some(merged)
+}
+
+/// Rewrites the relative paths of `file`'s services (build context,
+/// bind-mount sources, `env_file`, config files) as seen from a directory
+/// `prefix` above them: compose resolves the paths of a service taken from
+/// another file (`extends.file`) relative to that file. `prefix` is the
+/// other file's directory relative to the extending file's (e.g. `common`).
+pub fn rebase_paths(file: &mut ComposeFile, prefix: &str) {
+    if prefix.is_empty() || prefix == "." {
+        return;
+    }
+    let join = |t: &Text| -> Text {
+        let p = t.value.strip_prefix("./").unwrap_or(&t.value);
+        let v = if p == "." || p.is_empty() {
+            prefix.to_owned()
+        } else {
+            format!("{prefix}/{p}")
+        };
+        Text::new_mapped(v, t.span)
+    };
+    let relative = |s: &str| !s.starts_with('/') && !s.contains("://") && !s.starts_with('~');
+    for s in &mut file.services {
+        if let Some(b) = &mut s.build
+            && relative(&b.context.value)
+        {
+            b.context = join(&b.context);
+        }
+        for v in &mut s.volumes {
+            if let Some(src) = &mut v.source
+                && src.value.starts_with('.')
+            {
+                *src = join(src);
+            }
+        }
+        for f in &mut s.env_files {
+            if relative(&f.value) {
+                *f = join(f);
+            }
+        }
+    }
+    for c in &mut file.configs {
+        if let Some(f) = &mut c.file
+            && relative(&f.value)
+        {
+            *f = join(f);
+        }
+    }
+}
+
 /// The `}` closing a `${` whose content starts at `from`, counting nested `${`.
 fn matching_brace(v: &[u8], from: usize, end: usize) -> Option<usize> {
     let mut depth = 1usize;
@@ -822,6 +1338,7 @@ fn short_volume(t: &Text, span: Span) -> Volume {
     };
     let read_only = mode.is_some_and(|m| v[m].split(',').any(|o| o == "ro"));
     Volume {
+        kind: None,
         source: source.map(|r| t.slice(r)),
         target: t.slice(target),
         read_only,
@@ -931,6 +1448,99 @@ mod tests {
         assert!(parse_duration("5x").unwrap_err().contains("unknown unit"));
         assert!(parse_duration("s").is_err());
         assert!(parse_duration("99999999999999999999h").is_err());
+    }
+
+    fn read(id: u32, src: &str) -> ComposeFile {
+        parse(FileId(id), src, &|_| None)
+    }
+
+    #[test]
+    fn reset_and_override_tags_follow_the_spec() {
+        let base = read(
+            0,
+            "services:\n  app:\n    image: myapp\n    ports: [\"8080:80\"]\n    environment:\n      FOO: BAR\n      KEEP: x\n    volumes: [\"./a:/a\", \"./b:/b\"]\n  gone:\n    image: x\n",
+        );
+        let over = read(
+            1,
+            "services:\n  app:\n    ports: !reset []\n    environment:\n      FOO: !reset null\n    volumes: !override [\"./c:/c\"]\n  gone: !reset\n",
+        );
+        let m = merge(&base, &over);
+        assert_eq!(m.services.len(), 1);
+        let app = &m.services[0];
+        assert!(app.ports.is_empty());
+        let env: Vec<&str> = app.environment.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(env, ["KEEP"]);
+        let targets: Vec<&str> = app
+            .volumes
+            .iter()
+            .map(|v| v.target.value.as_str())
+            .collect();
+        assert_eq!(targets, ["/c"]);
+        assert_eq!(app.image.as_ref().map(|t| t.value.as_str()), Some("myapp"));
+    }
+
+    #[test]
+    fn a_reset_field_of_a_new_service_is_unset() {
+        let base = read(0, "services:\n  a:\n    image: x\n");
+        let over = read(
+            1,
+            "services:\n  b:\n    image: y\n    command: !reset gunicorn\n",
+        );
+        let m = merge(&base, &over);
+        assert_eq!(m.services.len(), 2);
+        assert!(m.services[1].command.is_none());
+    }
+
+    #[test]
+    fn extends_cycles_and_missing_services_are_problems() {
+        let mut f = read(
+            0,
+            "services:\n  a:\n    extends: b\n  b:\n    extends: a\n  c:\n    extends: nowhere\n",
+        );
+        resolve_extends(&mut f, &mut |_| None);
+        assert!(f.problems.iter().any(|p| p.message.contains("loops back")));
+        assert!(f.problems.iter().any(|p| p.message.contains("`nowhere`")));
+    }
+
+    #[test]
+    fn rebased_paths_are_relative_to_the_extending_file() {
+        let mut f = read(
+            0,
+            "services:\n  a:\n    build: ./src\n    env_file: app.env\n    volumes: [\"./conf:/conf\", \"data:/data\", \"/abs:/abs\"]\n",
+        );
+        rebase_paths(&mut f, "common");
+        let a = &f.services[0];
+        assert_eq!(a.build.as_ref().unwrap().context.value, "common/src");
+        assert_eq!(a.env_files[0].value, "common/app.env");
+        let sources: Vec<&str> = a
+            .volumes
+            .iter()
+            .filter_map(|v| v.source.as_ref())
+            .map(|t| t.value.as_str())
+            .collect();
+        assert_eq!(sources, ["common/conf", "data", "/abs"]);
+    }
+
+    #[test]
+    fn healthcheck_configs_and_include_are_read() {
+        let f = read(
+            0,
+            "include:\n  - other/compose.yaml\n  - path: [a.yml, b.yml]\nconfigs:\n  site:\n    file: ./nginx/site.conf\n  inline:\n    content: x\nservices:\n  web:\n    image: nginx\n    configs:\n      - source: site\n        target: /etc/nginx/conf.d/site.conf\n      - inline\n    healthcheck:\n      test: curl -f localhost\n      interval: 1m\n      timeout: 5s\n      retries: 3\n",
+        );
+        assert!(f.problems.is_empty(), "{:?}", f.problems);
+        let inc: Vec<&str> = f.include.iter().map(|t| t.value.as_str()).collect();
+        assert_eq!(inc, ["other/compose.yaml", "a.yml", "b.yml"]);
+        assert_eq!(f.configs.len(), 2);
+        assert_eq!(
+            f.configs[0].file.as_ref().map(|t| t.value.as_str()),
+            Some("./nginx/site.conf")
+        );
+        assert!(f.configs[1].file.is_none());
+        let h = f.services[0].healthcheck.as_ref().unwrap();
+        assert_eq!(h.interval.as_ref().unwrap().1, Ok(Millis(60_000)));
+        assert_eq!(h.timeout.as_ref().unwrap().1, Ok(Millis(5_000)));
+        assert_eq!(h.retries.as_ref().unwrap().value, "3");
+        assert!(matches!(h.test, Some(Command::Shell(_))));
     }
 
     #[test]
