@@ -3,7 +3,9 @@
 //! a misspelt field is an error when the policy loads.
 
 use super::expr::Type;
-use crate::model::{AppServer, Proxy, Workload};
+use crate::model::{
+    AppServer, ConfigItemKind, Proxy, Settings, Upstream, UpstreamServer, Workload,
+};
 use crate::origin::Origin;
 use crate::span::Span;
 use crate::value::{Setting, Value};
@@ -15,6 +17,9 @@ pub enum Subject {
     Hop,
     /// A workload running an app server: `app.*`, `container.*`.
     Workload,
+    /// One app server on its own: `app.*`, and `container.*` when it runs in
+    /// a known workload (unknown otherwise).
+    Server,
 }
 
 impl Subject {
@@ -23,6 +28,7 @@ impl Subject {
         match s {
             "hop" => Some(Subject::Hop),
             "workload" => Some(Subject::Workload),
+            "server" => Some(Subject::Server),
             _ => None,
         }
     }
@@ -32,6 +38,7 @@ impl Subject {
         match self {
             Subject::Hop => "hop",
             Subject::Workload => "workload",
+            Subject::Server => "server",
         }
     }
 }
@@ -58,20 +65,66 @@ const APP: &[(&str, Type)] = &[
     ("app.workers", Type::Number),
     ("app.max_requests", Type::Number),
     ("app.max_requests_jitter", Type::Number),
+    ("app.master", Type::Bool),
+    ("app.die_on_term", Type::Bool),
+    ("app.worker_reload_mercy", Type::Duration),
+    ("app.stop_signal", Type::String),
+    ("app.on_stop_signal", Type::String),
+    ("app.drain_timeout", Type::Duration),
+    ("app.shell_wrapper", Type::String),
 ];
 
 const CONTAINER: &[(&str, Type)] = &[
     ("container.name", Type::String),
     ("container.orchestrator", Type::String),
     ("container.stop_grace_period", Type::Duration),
+    ("container.stop_signal", Type::String),
+];
+
+/// What a hop goes through between the proxy and the app server.
+const HOP: &[(&str, Type)] = &[
+    ("hop.target", Type::String),
+    ("hop.upstream", Type::String),
+    ("hop.resolve", Type::Bool),
 ];
 
 fn tables(subject: Subject) -> &'static [&'static [(&'static str, Type)]] {
     match subject {
-        Subject::Hop => &[PROXY, APP, CONTAINER],
-        Subject::Workload => &[APP, CONTAINER],
+        Subject::Hop => &[PROXY, APP, CONTAINER, HOP],
+        Subject::Workload | Subject::Server => &[APP, CONTAINER],
     }
 }
+
+const UNKNOWN_SETTING_ITEM: &[(&str, Type)] = &[
+    ("item.name", Type::String),
+    ("item.value", Type::String),
+    ("item.suggestion", Type::String),
+    ("item.referenced", Type::Bool),
+];
+
+const IMMEDIATE_ENV_ITEM: &[(&str, Type)] = &[
+    ("item.name", Type::String),
+    ("item.value", Type::String),
+    ("item.variables", Type::String),
+];
+
+/// Lists of spanned items a policy can iterate with `for_each` (one
+/// evaluation, and at most one finding, per item), with each item's fields.
+/// The fields of a table: path and type.
+type Table = &'static [(&'static str, Type)];
+
+const LISTS: &[(&str, ConfigItemKind, Table)] = &[
+    (
+        "app.unknown_settings",
+        ConfigItemKind::UnknownSetting,
+        UNKNOWN_SETTING_ITEM,
+    ),
+    (
+        "app.env_in_immediate_options",
+        ConfigItemKind::EnvInImmediateOption,
+        IMMEDIATE_ENV_ITEM,
+    ),
+];
 
 /// The type of a field for a subject, or `None` if there is no such field.
 #[must_use]
@@ -81,6 +134,18 @@ pub fn field_type(subject: Subject, path: &str) -> Option<Type> {
         .flat_map(|t| t.iter())
         .find(|(p, _)| *p == path)
         .map(|(_, t)| *t)
+}
+
+/// The type of a field for a subject iterated over `list` (`for_each`):
+/// the subject's fields and the list's `item.*`.
+#[must_use]
+pub fn field_type_in(subject: Subject, list: Option<&str>, path: &str) -> Option<Type> {
+    field_type(subject, path).or_else(|| {
+        item_fields(list?)?
+            .iter()
+            .find(|(p, _)| *p == path)
+            .map(|(_, t)| *t)
+    })
 }
 
 /// Every field of a subject (for "did you mean" help and docs).
@@ -93,6 +158,96 @@ pub fn field_names(subject: Subject) -> Vec<&'static str> {
         .collect()
 }
 
+/// Every field of a subject iterated over `list`.
+#[must_use]
+pub fn field_names_in(subject: Subject, list: Option<&str>) -> Vec<&'static str> {
+    let mut names = field_names(subject);
+    if let Some(items) = list.and_then(item_fields) {
+        names.extend(items.iter().map(|(p, _)| *p));
+    }
+    names
+}
+
+/// The lists a subject can iterate (`for_each`): those of its namespaces.
+#[must_use]
+pub fn list_names(subject: Subject) -> Vec<&'static str> {
+    let spaces: Vec<&str> = field_names(subject)
+        .into_iter()
+        .filter_map(|f| f.split_once('.').map(|(ns, _)| ns))
+        .collect();
+    LISTS
+        .iter()
+        .filter(|(l, _, _)| {
+            l.split_once('.')
+                .is_some_and(|(ns, _)| spaces.contains(&ns))
+        })
+        .map(|(l, _, _)| *l)
+        .collect()
+}
+
+fn item_fields(list: &str) -> Option<&'static [(&'static str, Type)]> {
+    LISTS
+        .iter()
+        .find(|(l, _, _)| *l == list)
+        .map(|(_, _, fields)| *fields)
+}
+
+/// The items of `list` for one server, each as its fields (without the
+/// `item.` prefix); every field points at the item's span.
+pub(super) fn list_items(app: &AppServer, list: &str) -> Vec<Settings> {
+    let Some((_, kind, _)) = LISTS.iter().find(|(l, _, _)| *l == list) else {
+        return Vec::new();
+    };
+    app.config_items
+        .iter()
+        .filter(|i| i.kind == *kind)
+        .map(|i| {
+            let at = |v: Value| Setting::new(v, Origin::File { span: i.name.span });
+            let text = |v: Option<&str>| v.map_or(Value::Unset, |s| Value::Str(s.to_owned()));
+            let mut fields = Settings::new();
+            fields.insert("name", at(Value::Str(i.name.value.clone())));
+            fields.insert("value", at(text(i.value.as_deref())));
+            fields.insert("suggestion", at(text(i.suggestion)));
+            fields.insert("referenced", at(Value::Bool(i.referenced)));
+            let vars = env_references(i.value.as_deref().unwrap_or(""));
+            fields.insert(
+                "variables",
+                at(if vars.is_empty() {
+                    Value::Unset
+                } else {
+                    Value::Str(vars.join(", "))
+                }),
+            );
+            fields
+        })
+        .collect()
+}
+
+/// The names of the `$(VAR)` references in a uWSGI value.
+fn env_references(value: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = value;
+    while let Some(i) = rest.find("$(") {
+        let after = &rest[i + 2..];
+        match after.find(')') {
+            Some(end) => {
+                out.push(after[..end].to_owned());
+                rest = &after[end + 1..];
+            }
+            None => break,
+        }
+    }
+    out
+}
+
+/// The upstream a hop goes through, and the server line it reached.
+#[derive(Clone, Copy)]
+pub(super) struct HopVia<'a> {
+    pub upstream: Option<&'a Upstream>,
+    pub server: Option<&'a UpstreamServer>,
+    pub port: Option<u16>,
+}
+
 /// The model objects one evaluation reads.
 pub(super) struct Ctx<'a> {
     pub proxy: Option<&'a Proxy>,
@@ -100,11 +255,22 @@ pub(super) struct Ctx<'a> {
     pub container: Option<&'a Workload>,
     /// Why the hop was linked, when the link is weak.
     pub weak: Option<&'a str>,
+    /// For a hop: the upstream block and server line it goes through.
+    pub hop: Option<HopVia<'a>>,
+    /// Under `for_each`: the fields of the current item.
+    pub item: Option<&'a Settings>,
 }
 
 impl Ctx<'_> {
     /// A place to point at when a field has no location of its own.
     pub fn anchor(&self) -> Span {
+        if let Some(span) = self
+            .item
+            .and_then(|i| i.get("name"))
+            .and_then(|n| n.origin.span())
+        {
+            return span;
+        }
         self.proxy.map_or(self.app.command.span, |p| p.pass_span)
     }
 
@@ -128,7 +294,16 @@ impl Ctx<'_> {
                         .unwrap_or_else(|| unknown("not modelled for this proxy")),
                 }
             }
+            "item" => self
+                .item
+                .and_then(|i| i.get(name).cloned())
+                .unwrap_or_else(|| unknown("not an item field")),
+            "hop" => self.hop_field(name),
             "app" => match name {
+                "stop_signal" => super::stop::stop_signal(self.app, self.container),
+                "on_stop_signal" => super::stop::on_stop_signal(self.app, self.container),
+                "drain_timeout" => super::stop::drain_timeout(self.app, self.container),
+                "shell_wrapper" => super::stop::shell_wrapper(self.app),
                 "server" => Setting::new(
                     Value::Str(self.app.kind.to_owned()),
                     Origin::Cli {
@@ -146,12 +321,7 @@ impl Ctx<'_> {
                         },
                     )
                 }
-                _ => self
-                    .app
-                    .settings
-                    .get(name)
-                    .cloned()
-                    .unwrap_or_else(|| unknown("not resolved for this server")),
+                _ => app_setting(self.app, name),
             },
             "container" => {
                 let Some(w) = self.container else {
@@ -160,6 +330,7 @@ impl Ctx<'_> {
                 match name {
                     "name" => derived(w.name.value.clone(), w.name.span),
                     "orchestrator" => derived(w.kind.orchestrator().to_owned(), w.name.span),
+                    "stop_signal" => super::stop::container_stop_signal(w),
                     _ => w
                         .settings
                         .get(name)
@@ -172,7 +343,81 @@ impl Ctx<'_> {
     }
 }
 
-fn unknown(why: &str) -> Setting {
+impl Ctx<'_> {
+    fn hop_field(&self, name: &str) -> Setting {
+        let Some(via) = self.hop else {
+            return unknown("this subject is not a hop");
+        };
+        let proxy_target = || {
+            self.proxy.map_or_else(
+                || unknown("this hop has no proxy"),
+                |p| {
+                    Setting::new(
+                        Value::Str(p.target.value.clone()),
+                        Origin::File {
+                            span: p.target.span,
+                        },
+                    )
+                },
+            )
+        };
+        match (name, via.server) {
+            ("target", Some(s)) => {
+                let text = match (&s.unix_path, s.port.or(via.port)) {
+                    (Some(path), _) => format!("unix:{path}"),
+                    (None, Some(port)) => format!("{}:{port}", s.host),
+                    (None, None) => s.host.clone(),
+                };
+                Setting::new(Value::Str(text), Origin::File { span: s.span })
+            }
+            ("target", None) => proxy_target(),
+            ("upstream", _) => via.upstream.map_or_else(
+                || {
+                    Setting::new(
+                        Value::Unset,
+                        Origin::File {
+                            span: self.anchor(),
+                        },
+                    )
+                },
+                |u| {
+                    Setting::new(
+                        Value::Str(u.name.value.clone()),
+                        Origin::File { span: u.name.span },
+                    )
+                },
+            ),
+            ("resolve", Some(s)) => {
+                s.settings.get("resolve").cloned().unwrap_or_else(|| {
+                    Setting::new(Value::Bool(false), Origin::File { span: s.span })
+                })
+            }
+            // A `*_pass` to a name without a variable resolves it once, at start-up.
+            ("resolve", None) => Setting::new(
+                Value::Bool(false),
+                Origin::File {
+                    span: self.anchor(),
+                },
+            ),
+            _ => unknown("no such hop field"),
+        }
+    }
+}
+
+/// A server setting by its policy name: uWSGI options are spelt with dashes
+/// (`app.die_on_term` is `die-on-term`).
+fn app_setting(app: &AppServer, name: &str) -> Setting {
+    let found = app.settings.get(name).or_else(|| {
+        (app.kind == "uwsgi")
+            .then(|| app.settings.get(name.replace('_', "-").as_str()))
+            .flatten()
+    });
+    found
+        .cloned()
+        .unwrap_or_else(|| unknown("not resolved for this server"))
+}
+
+pub(super) fn unknown(why: &str) -> Setting {
     Setting::new(
         Value::Unknown(why.to_owned()),
         Origin::Default {

@@ -11,12 +11,13 @@ pub mod expr;
 mod fields;
 mod load;
 mod run;
+mod stop;
 pub mod suppress;
 
 use std::collections::BTreeMap;
 
 pub use builtin::{BUILTIN, builtin};
-pub use fields::{Subject, field_names};
+pub use fields::{Subject, field_names, field_names_in, list_names};
 pub use load::{PolicyError, load_policy};
 pub use run::evaluate;
 
@@ -34,6 +35,12 @@ pub struct Policy {
     /// Named parameters with their default values (config may override them).
     pub params: BTreeMap<String, Value>,
     pub when: expr::Expr,
+    /// `for_each`: a list of the subject (e.g. `app.unknown_settings`); the
+    /// policy is evaluated once per item, with the item's fields as `item.*`.
+    pub for_each: Option<String>,
+    /// `downgrade_when`: when true, the finding is one severity lower
+    /// (error -> warning -> info).
+    pub downgrade_when: Option<expr::Expr>,
     /// The field whose location is where the fix goes.
     pub primary: String,
     /// Field path -> label template for that end.

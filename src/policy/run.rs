@@ -3,7 +3,7 @@
 
 use super::Policy;
 use super::expr::{self, Truth, ValueEnv};
-use super::fields::{Ctx, Subject};
+use super::fields::{Ctx, HopVia, Subject, list_items};
 use crate::finding::{Finding, Label, Severity};
 use crate::link::Links;
 use crate::model::Model;
@@ -65,13 +65,22 @@ pub fn evaluate(
         match policy.applies_to {
             Subject::Hop => {
                 for hop in &links.hops {
+                    let upstream = hop.upstream.and_then(|u| model.upstreams.get(u));
                     let ctx = Ctx {
                         proxy: model.proxies.get(hop.proxy),
                         app: &model.servers[hop.server],
                         container: model.workloads.get(hop.workload),
                         weak: hop.weak.then_some(hop.reason.as_str()),
+                        hop: Some(HopVia {
+                            upstream,
+                            server: upstream
+                                .zip(hop.upstream_server)
+                                .and_then(|(u, i)| u.servers.get(i)),
+                            port: hop.port,
+                        }),
+                        item: None,
                     };
-                    evaluate_one(policy, &ctx, map, &mut out);
+                    evaluate_each(policy, &ctx, map, &mut out);
                 }
             }
             Subject::Workload => {
@@ -85,13 +94,44 @@ pub fn evaluate(
                         app: &model.servers[si],
                         container: Some(w),
                         weak: None,
+                        hop: None,
+                        item: None,
                     };
-                    evaluate_one(policy, &ctx, map, &mut out);
+                    evaluate_each(policy, &ctx, map, &mut out);
+                }
+            }
+            Subject::Server => {
+                for app in &model.servers {
+                    let ctx = Ctx {
+                        proxy: None,
+                        app,
+                        container: app.workload.and_then(|w| model.workloads.get(w)),
+                        weak: None,
+                        hop: None,
+                        item: None,
+                    };
+                    evaluate_each(policy, &ctx, map, &mut out);
                 }
             }
         }
     }
     out
+}
+
+/// Evaluates `policy` once for the subject, or once per item of its `for_each` list.
+fn evaluate_each(policy: &Policy, ctx: &Ctx<'_>, map: &SourceMap, out: &mut Vec<Finding>) {
+    let Some(list) = &policy.for_each else {
+        evaluate_one(policy, ctx, map, out);
+        return;
+    };
+    for item in list_items(ctx.app, list) {
+        let ctx = Ctx {
+            item: Some(&item),
+            hop: ctx.hop,
+            ..*ctx
+        };
+        evaluate_one(policy, &ctx, map, out);
+    }
 }
 
 fn evaluate_one(policy: &Policy, ctx: &Ctx<'_>, map: &SourceMap, out: &mut Vec<Finding>) {
@@ -153,6 +193,19 @@ fn finding(policy: &Policy, ctx: &Ctx<'_>, map: &SourceMap, unknown: Option<&[St
         (String::new(), String::new())
     };
     let mut severity = policy.severity;
+    if unknown.is_none()
+        && let Some(lower) = &policy.downgrade_when
+    {
+        match expr::eval_bool(lower, &scope) {
+            Truth::True => severity = one_lower(severity),
+            Truth::False => {}
+            Truth::Unknown { fields } => message.push_str(&format!(
+                " (reported at {} because parity could not decide whether the lower severity applies: {})",
+                severity.as_str(),
+                fields.join(", ")
+            )),
+        }
+    }
     if let Some(fields) = unknown {
         severity = Severity::Info;
         let reasons: Vec<String> = fields
@@ -187,6 +240,14 @@ fn finding(policy: &Policy, ctx: &Ctx<'_>, map: &SourceMap, unknown: Option<&[St
         related,
         docs: policy.docs.clone(),
         suppressed: None,
+    }
+}
+
+/// The next lower severity (`downgrade_when`); info stays info.
+fn one_lower(s: Severity) -> Severity {
+    match s {
+        Severity::Error => Severity::Warning,
+        Severity::Warning | Severity::Info => Severity::Info,
     }
 }
 
