@@ -1500,8 +1500,7 @@ fn argv_stop_path(argv: &[shell::Word], kind: &str) -> StopPath {
     let synthetic = argv.first().is_some_and(|w| w.span.start == w.span.end);
     let (text, span) = match argv.first() {
         Some(_) if synthetic => (
-            "`/bin/sh -c` (the shell form of a Dockerfile CMD/ENTRYPOINT, or a Procfile line)"
-                .to_owned(),
+            "`/bin/sh -c` (a shell-form command)".to_owned(),
             string.span,
         ),
         Some(first)

@@ -11,7 +11,14 @@ use crate::value::Value;
 pub const RULE_DOCS: &[(&str, &str)] = &[
     ("PAR-E002", include_str!("../../docs/rules/PAR-E002.md")),
     ("PAR-E003", include_str!("../../docs/rules/PAR-E003.md")),
+    ("PAR-N003", include_str!("../../docs/rules/PAR-N003.md")),
+    ("PAR-P001", include_str!("../../docs/rules/PAR-P001.md")),
+    ("PAR-P002", include_str!("../../docs/rules/PAR-P002.md")),
+    ("PAR-P003", include_str!("../../docs/rules/PAR-P003.md")),
     ("PAR-S004", include_str!("../../docs/rules/PAR-S004.md")),
+    ("PAR-S005", include_str!("../../docs/rules/PAR-S005.md")),
+    ("PAR-S006", include_str!("../../docs/rules/PAR-S006.md")),
+    ("PAR-S007", include_str!("../../docs/rules/PAR-S007.md")),
     ("PAR-T001", include_str!("../../docs/rules/PAR-T001.md")),
 ];
 

@@ -100,6 +100,7 @@ const UNKNOWN_SETTING_ITEM: &[(&str, Type)] = &[
     ("item.value", Type::String),
     ("item.suggestion", Type::String),
     ("item.referenced", Type::Bool),
+    ("item.did_you_mean", Type::String),
 ];
 
 const IMMEDIATE_ENV_ITEM: &[(&str, Type)] = &[
@@ -209,6 +210,18 @@ pub(super) fn list_items(app: &AppServer, list: &str) -> Vec<Settings> {
             fields.insert("value", at(text(i.value.as_deref())));
             fields.insert("suggestion", at(text(i.suggestion)));
             fields.insert("referenced", at(Value::Bool(i.referenced)));
+            let noun = if app.kind == "uwsgi" {
+                "option"
+            } else {
+                "setting"
+            };
+            fields.insert(
+                "did_you_mean",
+                at(Value::Str(i.suggestion.map_or_else(
+                    || format!("no {} {noun} has a similar name", app.kind),
+                    |s| format!("did you mean `{s}`?"),
+                ))),
+            );
             let vars = env_references(i.value.as_deref().unwrap_or(""));
             fields.insert(
                 "variables",
@@ -352,8 +365,12 @@ impl Ctx<'_> {
             self.proxy.map_or_else(
                 || unknown("this hop has no proxy"),
                 |p| {
+                    // `http://web:8000/api/` -> `web:8000`: what nginx resolves.
+                    let t = p.target.value.as_str();
+                    let t = t.split_once("://").map_or(t, |(_, rest)| rest);
+                    let t = t.split('/').next().unwrap_or(t);
                     Setting::new(
-                        Value::Str(p.target.value.clone()),
+                        Value::Str(t.to_owned()),
                         Origin::File {
                             span: p.target.span,
                         },
