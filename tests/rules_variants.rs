@@ -1,7 +1,7 @@
 //! Built-in rules on the variants their fail/pass fixtures do not cover:
 //! the lowered severity of PAR-S005, inits that do not help (PAR-S006),
 //! Kubernetes shell wrappers, servers under supervisord, and PAR-S004 for a
-//! uWSGI that drains.
+//! uWSGI that drains, and config files no command starts.
 
 use std::path::Path;
 
@@ -78,6 +78,20 @@ fn servers_under_supervisord_get_its_stop_signal() {
         vec![
             f("PAR-S004", Severity::Warning, "docker-compose.yml", 2),
             f("PAR-S007", Severity::Warning, "supervisord.conf", 9),
+        ]
+    );
+}
+
+#[test]
+fn config_files_nothing_starts_are_checked_on_their_own() {
+    // A gunicorn.conf.py and a uwsgi.ini (with the file it includes) that no
+    // command starts: the names they set are checked once each; rules about
+    // containers neither fire nor stay undecided.
+    assert_eq!(
+        findings("lone-configs"),
+        vec![
+            f("PAR-P001", Severity::Warning, "gunicorn.conf.py", 3),
+            f("PAR-P002", Severity::Warning, "deploy/base.ini", 3),
         ]
     );
 }

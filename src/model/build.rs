@@ -100,6 +100,7 @@ pub fn build(
     let mut assembler = Assembler {
         built_images: std::collections::HashSet::new(),
         started_configs: std::collections::HashSet::new(),
+        read_configs: std::collections::HashSet::new(),
         inv,
         map,
         confs,
@@ -146,6 +147,7 @@ pub fn build(
     for (file, kind) in host_units {
         assembler.add_host_units(file, kind);
     }
+    assembler.add_unstarted_configs();
     assembler.model
 }
 
@@ -283,6 +285,8 @@ struct Assembler<'a> {
     built_images: std::collections::HashSet<String>,
     /// supervisord files a container starts (not read again as host units).
     started_configs: std::collections::HashSet<String>,
+    /// App-server config files some server reads (the others are servers of their own).
+    read_configs: std::collections::HashSet<FileId>,
     inv: &'a Inventory,
     map: &'a mut SourceMap,
     confs: HashMap<String, gunicorn::PyConf>,
@@ -1090,6 +1094,8 @@ impl Assembler<'_> {
         } else {
             None
         };
+        self.read_configs
+            .extend(resolved.config_files.iter().copied());
         let config_items = uwsgi_config_items(&resolved);
         let index = self.model.servers.len();
         self.model.servers.push(AppServer {
@@ -1235,6 +1241,7 @@ impl Assembler<'_> {
                 ),
             );
         }
+        self.read_configs.extend(config_file);
         let binds = binds_of(settings.get("bind"));
         let config_items = resolved
             .unknown_names
@@ -1261,6 +1268,134 @@ impl Assembler<'_> {
             stop_path: StopPath::Direct,
         });
         Some(index)
+    }
+
+    /// App-server config files that no command in the repository starts (a
+    /// `gunicorn.conf.py` or `uwsgi.ini` found on its own): each is read as a
+    /// server of its own, outside any workload, with no command line and no
+    /// known environment, so rules about the file itself still apply.
+    fn add_unstarted_configs(&mut self) {
+        let files: Vec<(FileId, FileKind)> =
+            self.inv.files.iter().map(|d| (d.file, d.kind)).collect();
+        let note = || {
+            "no command in the repository starts this file: it is read on its own, without a command line or a known environment".to_owned()
+        };
+        let mut uwsgi_files = Vec::new();
+        for (file, kind) in files {
+            if self.read_configs.contains(&file) {
+                continue;
+            }
+            let path = self.map.get(file).path.clone();
+            let anchor = Span::new(file, 0, 0);
+            let format_flag = match kind {
+                FileKind::GunicornConf => {
+                    let Some(conf) = self.confs.get(&path) else {
+                        continue;
+                    };
+                    let cli = gunicorn::parse_args(&[]);
+                    let word = shell::Word::new(path.clone(), anchor);
+                    let resolved = gunicorn::resolve(&gunicorn::GunicornInputs {
+                        cli: &cli,
+                        cmd_args_env: None,
+                        config: gunicorn::ConfigFile::Explicit {
+                            path: &word,
+                            conf: Some(conf),
+                        },
+                        env: &|_| None,
+                        anchor,
+                    });
+                    let config_items = resolved
+                        .unknown_names
+                        .iter()
+                        .map(|n| ConfigItem {
+                            kind: ConfigItemKind::UnknownSetting,
+                            name: n.clone(),
+                            value: None,
+                            suggestion: gunicorn::settings::suggest(&n.value),
+                            referenced: false,
+                        })
+                        .collect();
+                    let binds = binds_of(resolved.settings.get("bind"));
+                    self.model.servers.push(AppServer {
+                        kind: "gunicorn",
+                        workload: None,
+                        command: Spanned::new(String::new(), anchor),
+                        settings: resolved.settings,
+                        binds,
+                        config_file: Some(file),
+                        unknown_settings: resolved.unknown_names,
+                        notes: vec![note()],
+                        config_items,
+                        stop_path: StopPath::Direct,
+                    });
+                    continue;
+                }
+                FileKind::UwsgiIni => "--ini",
+                FileKind::UwsgiYaml => "--yaml",
+                FileKind::UwsgiXml => "--xml",
+                FileKind::UwsgiJson => "--json",
+                _ => continue,
+            };
+            // The file is named by an absolute path with the repository as
+            // `/`, so `%d` (its directory) names repository files; names
+            // relative to the unknown working directory stay unresolved.
+            let args = [
+                shell::Word::new(format_flag.to_owned(), anchor),
+                shell::Word::new(format!("/{path}"), anchor),
+            ];
+            let inventory = self.inv;
+            let map = std::cell::RefCell::new(&mut *self.map);
+            let load = |p: &str| -> Option<uwsgi::LoadedFile> {
+                let p = normalize_rel(p.strip_prefix('/')?);
+                let mut map = map.borrow_mut();
+                let id = inventory.load_extra(&mut map, &p)?;
+                Some((id, map.get(id).text.clone(), p))
+            };
+            let resolved = uwsgi::resolve(&uwsgi::UwsgiInputs {
+                args: &args,
+                env: &|_| None,
+                load: &load,
+                anchor,
+            });
+            uwsgi_files.push((file, resolved));
+        }
+        // A file another one includes is read as part of it, not on its own.
+        let included: std::collections::HashSet<FileId> = uwsgi_files
+            .iter()
+            .flat_map(|(f, r)| r.config_files.iter().filter(move |c| *c != f).copied())
+            .collect();
+        for (file, resolved) in uwsgi_files {
+            if included.contains(&file) {
+                continue;
+            }
+            // Problems are left to the servers that really read the file: a
+            // file read on its own may be an include of an unseen command.
+            let mut notes = vec![note()];
+            notes.extend(resolved.unresolved.iter().map(|u| {
+                format!(
+                    "{} is named relative to the working directory, which is unknown for a file read on its own",
+                    u.value
+                )
+            }));
+            let config_items = uwsgi_config_items(&resolved);
+            let binds = resolved
+                .protocols
+                .iter()
+                .map(|(_, address, _)| uwsgi_bind(address))
+                .collect();
+            self.model.servers.push(AppServer {
+                kind: "uwsgi",
+                workload: None,
+                command: Spanned::new(String::new(), Span::new(file, 0, 0)),
+                settings: resolved.settings,
+                binds: Some(binds),
+                config_file: Some(file),
+                unknown_settings: resolved.placeholders,
+                notes,
+                config_items,
+                stop_path: StopPath::Direct,
+            });
+        }
     }
 
     fn resolve_in_container(&self, path: &str, fs: &ContainerFs) -> Option<(String, String)> {

@@ -889,10 +889,11 @@ mod tests {
         )
         .unwrap();
         c.apply(&mut pack, &[]).unwrap();
-        assert_eq!(pack.len(), 1);
-        assert_eq!(pack[0].severity, Severity::Warning);
+        assert!(pack.iter().all(|p| !p.id.starts_with("PAR-S")));
+        let t001 = pack.iter().find(|p| p.id == "PAR-T001").unwrap();
+        assert_eq!(t001.severity, Severity::Warning);
         assert_eq!(
-            pack[0].params.get("margin"),
+            t001.params.get("margin"),
             Some(&Value::Duration(crate::value::Millis(5000)))
         );
 

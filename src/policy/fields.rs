@@ -338,6 +338,16 @@ impl Ctx<'_> {
             },
             "container" => {
                 let Some(w) = self.container else {
+                    // A server no known workload runs (a config file read on its
+                    // own): rules about containers do not apply to it.
+                    if name == "orchestrator" {
+                        return Setting::new(
+                            Value::Unset,
+                            Origin::Cli {
+                                span: self.app.command.span,
+                            },
+                        );
+                    }
                     return unknown("this server runs outside a known container");
                 };
                 match name {

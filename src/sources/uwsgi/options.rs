@@ -206,13 +206,22 @@ pub fn suggest(key: &str) -> Option<&'static str> {
         5..=8 => 1,
         _ => 2,
     };
-    OPTIONS
+    let close = OPTIONS
         .iter()
         .filter(|o| o.name.len().abs_diff(want.len()) <= max)
         .map(|o| (edit_distance(&want, o.name), o.name))
         .filter(|(d, _)| *d <= max)
         .min_by_key(|(d, _)| *d)
-        .map(|(_, name)| name)
+        .map(|(_, name)| name);
+    // `chown` for `chown-socket`: the only option the key is the first word of.
+    close.or_else(|| {
+        let prefix = format!("{want}-");
+        let mut starting = OPTIONS.iter().filter(|o| o.name.starts_with(&prefix));
+        match (starting.next(), starting.next()) {
+            (Some(only), None) => Some(only.name),
+            _ => None,
+        }
+    })
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {
@@ -301,6 +310,7 @@ mod tests {
         assert_eq!(suggest("max_requests"), Some("max-requests"));
         assert_eq!(suggest("harakri"), Some("harakiri"));
         assert_eq!(suggest("worker-reload-mecry"), Some("worker-reload-mercy"));
+        assert_eq!(suggest("chown"), Some("chown-socket"));
         assert_eq!(suggest("base"), None);
         assert_eq!(suggest("project"), None);
     }
