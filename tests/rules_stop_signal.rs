@@ -173,3 +173,37 @@ help: None.
     }
     assert_eq!(checked, 7);
 }
+
+#[test]
+fn platforms_that_signal_every_process_deliver_through_a_shell() {
+    // A Procfile line runs through a shell, but Heroku-like platforms send
+    // SIGTERM to every process of the dyno; a compose `sh -c` does not.
+    let dir = repo(
+        "procfile",
+        &[
+            ("Procfile", "web: gunicorn app:app --bind 0.0.0.0:$PORT\n"),
+            (
+                "compose/docker-compose.yml",
+                "services:\n  app:\n    image: example/app:1\n    command: [\"sh\", \"-c\", \"gunicorn app:app\"]\n",
+            ),
+        ],
+    );
+    let a = analyze(std::slice::from_ref(&dir), &RunOptions::default()).unwrap();
+    let paths: Vec<(String, bool)> = a
+        .model
+        .servers
+        .iter()
+        .map(|s| {
+            (
+                a.map.get(s.command.span.file).path.clone(),
+                matches!(s.stop_path, StopPath::Direct),
+            )
+        })
+        .collect();
+    assert!(paths.contains(&("Procfile".to_owned(), true)), "{paths:?}");
+    assert!(
+        paths.contains(&("compose/docker-compose.yml".to_owned(), false)),
+        "{paths:?}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -567,6 +567,8 @@ impl Assembler<'_> {
         fs.add("/app", &dir, "the Procfile's directory is the app root");
         let workload_index = self.model.workloads.len();
         let servers = self.add_app_server(&argv, &Env::new(), &fs, Some(workload_index));
+        // Heroku-like platforms signal every process of the dyno, not just the shell.
+        self.signal_every_process(&servers);
         if !servers.is_empty() {
             let hostnames = vec![entry.process.value.clone()];
             self.model.workloads.push(Workload {
@@ -841,6 +843,10 @@ impl Assembler<'_> {
             if servers.is_empty() {
                 continue;
             }
+            if wkind == WorkloadKind::SystemdService {
+                // systemd's default KillMode=control-group signals every process of the unit.
+                self.signal_every_process(&servers);
+            }
             self.model.workloads.push(Workload {
                 kind: wkind,
                 file,
@@ -851,6 +857,17 @@ impl Assembler<'_> {
                 servers,
                 project,
             });
+        }
+    }
+
+    /// The stop signal reaches these servers whatever shell started them.
+    fn signal_every_process(&mut self, servers: &[usize]) {
+        for &si in servers {
+            if let Some(s) = self.model.servers.get_mut(si)
+                && matches!(s.stop_path, StopPath::Shell(_))
+            {
+                s.stop_path = StopPath::Direct;
+            }
         }
     }
 

@@ -252,8 +252,9 @@ pub struct ConfigItem {
 /// How the orchestrator's stop signal reaches an app server.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub enum StopPath {
-    /// The server is the process that is signalled: PID 1 (through `exec`
-    /// where a shell or script starts it) or the child of an init.
+    /// The server receives the signal: it is PID 1 (through `exec` where a
+    /// shell or script starts it), the child of an init, or runs where every
+    /// process is signalled (a Heroku dyno, a systemd unit).
     #[default]
     Direct,
     /// A shell that does not `exec` the server gets the signal instead: how
