@@ -135,6 +135,14 @@ fn every_rule_fails_its_fail_fixture_and_passes_its_pass_fixture() {
                 )
             })
             .collect();
+        // An undecided rule reports at info: a fixture must not leave it undecided.
+        let undecided: Vec<&str> = fail
+            .findings
+            .iter()
+            .filter(|f| f.rule == p.id && f.message.starts_with("could not decide"))
+            .map(|f| f.message.as_str())
+            .collect();
+        assert!(undecided.is_empty(), "{}: {undecided:?}", p.id);
         let expected = markers(&base.join("fail"), &p.id);
         assert!(
             !expected.is_empty(),
