@@ -49,7 +49,12 @@ fn includes_and_symlinks_that_leave_the_root_are_not_read() {
     assert!(a.problems.is_empty(), "{:?}", a.problems);
     // The location inside the root is linked; its read timeout is nginx's 60s default, below --timeout 90.
     assert_eq!(a.links.hops.len(), 1, "{:?}", a.links.unlinked);
-    assert!(a.findings.is_empty(), "{:?}", a.findings);
+    // (PAR-N003 does fire on it: nginx resolves `web` only at start-up.)
+    assert!(
+        a.findings.iter().all(|f| f.rule != "PAR-T001"),
+        "{:?}",
+        a.findings
+    );
     assert!(
         a.inventory
             .skipped

@@ -117,7 +117,7 @@ fn markers(dir: &Path, id: &str) -> BTreeSet<(String, u32)> {
 /// Whether the analysis has something the rule's subject ranges over.
 fn has_subject(a: &Analysis, subject: Subject) -> bool {
     match subject {
-        Subject::Hop | Subject::Workload => !a.model.servers.is_empty(),
+        Subject::Hop | Subject::Workload | Subject::Server => !a.model.servers.is_empty(),
         Subject::Proxy | Subject::VersionSplit => !a.model.proxies.is_empty(),
         Subject::Directive => !a.model.directives.is_empty(),
     }
@@ -145,6 +145,14 @@ fn every_rule_fails_its_fail_fixture_and_passes_its_pass_fixture() {
                 )
             })
             .collect();
+        // An undecided rule reports at info: a fixture must not leave it undecided.
+        let undecided: Vec<&str> = fail
+            .findings
+            .iter()
+            .filter(|f| f.rule == p.id && f.message.starts_with("could not decide"))
+            .map(|f| f.message.as_str())
+            .collect();
+        assert!(undecided.is_empty(), "{}: {undecided:?}", p.id);
         let expected = markers(&base.join("fail"), &p.id);
         assert!(
             !expected.is_empty(),

@@ -1,6 +1,6 @@
 //! Rule behaviour beyond the fail/pass fixtures of `tests/rules.rs`: the
 //! `direction` parameter, version-dependent outcomes with and without
-//! PAR-V001, `info_when`, and checks on choice parameters.
+//! PAR-V001, `downgrade_when`, and checks on choice parameters.
 
 use std::path::{Path, PathBuf};
 
@@ -135,7 +135,7 @@ fn sides_are_not_mixed() {
 }
 
 #[test]
-fn info_when_downgrades_a_single_worker() {
+fn downgrade_when_lowers_a_single_worker_to_info() {
     let a = run("rules-extra/k005-single-worker", &["PAR-K005"], "", None);
     let f = of(&a, "PAR-K005");
     assert_eq!(f.len(), 1);

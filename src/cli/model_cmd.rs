@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use serde_json::{Value as Json, json};
 
 use super::check::Analysis;
-use crate::model::{Settings, TargetPort};
+use crate::model::{Settings, StopPath, TargetPort};
 use crate::origin::Origin;
 use crate::source_map::SourceMap;
 use crate::span::Span;
@@ -143,6 +143,11 @@ pub fn to_json(a: &Analysis) -> Json {
                 "settings": settings_json(map, &s.settings),
                 "unknown_settings": s.unknown_settings.iter().map(|u| json!({"name": u.value, "at": at(map, u.span)})).collect::<Vec<_>>(),
                 "notes": s.notes,
+                "stop_path": match &s.stop_path {
+                    StopPath::Direct => json!({"kind": "direct"}),
+                    StopPath::Shell(w) => json!({"kind": "shell", "wrapper": w.value, "at": at(map, w.span)}),
+                    StopPath::Supervisor(sig) => json!({"kind": "supervisor", "signal": sig.value.to_string()}),
+                },
             })
         })
         .collect();

@@ -815,6 +815,8 @@ mod tests {
             config_file: None,
             unknown_settings: Vec::new(),
             notes: Vec::new(),
+            config_items: Vec::new(),
+            stop_path: crate::model::StopPath::Direct,
         });
         m.workloads.push(Workload {
             kind: WorkloadKind::KubernetesContainer,

@@ -16,8 +16,8 @@ use super::containerfs::{ContainerFs, normalize_rel};
 #[path = "k8s.rs"]
 pub(super) mod k8s_build;
 use super::{
-    AppServer, Bind, Container, Env, Model, NginxDirective, NginxFile, NginxRun, Proxy, Settings,
-    Upstream, UpstreamServer, Workload, WorkloadKind,
+    AppServer, Bind, ConfigItem, ConfigItemKind, Container, Env, Model, NginxDirective, NginxFile,
+    NginxRun, Proxy, Settings, StopPath, Upstream, UpstreamServer, Workload, WorkloadKind,
 };
 use crate::diag::Problem;
 use crate::discovery::{FileKind, Inventory};
@@ -110,6 +110,7 @@ pub fn build(
     let mut assembler = Assembler {
         built_images: std::collections::HashSet::new(),
         started_configs: std::collections::HashSet::new(),
+        read_configs: std::collections::HashSet::new(),
         inv,
         map,
         confs,
@@ -162,6 +163,7 @@ pub fn build(
         assembler.add_host_units(file, kind);
     }
     assembler.place_nginx_files();
+    assembler.add_unstarted_configs();
     assembler.model
 }
 
@@ -511,6 +513,8 @@ struct Assembler<'a> {
     built_images: std::collections::HashSet<String>,
     /// supervisord files a container starts (not read again as host units).
     started_configs: std::collections::HashSet<String>,
+    /// App-server config files some server reads (the others are servers of their own).
+    read_configs: std::collections::HashSet<FileId>,
     inv: &'a Inventory,
     map: &'a mut SourceMap,
     confs: HashMap<String, gunicorn::PyConf>,
@@ -662,15 +666,6 @@ impl Assembler<'_> {
             ),
         };
         settings.insert("stop_grace_period", grace);
-        if let Some(sig) = &service.stop_signal {
-            settings.insert(
-                "stop_signal",
-                Setting::new(
-                    Value::Str(sig.value.clone()),
-                    Origin::File { span: sig.span },
-                ),
-            );
-        }
 
         if let Some(h) = &service.healthcheck {
             for (name, d) in [
@@ -686,6 +681,21 @@ impl Assembler<'_> {
                 }
             }
         }
+        // The image this service builds, when its Dockerfile is in the repository.
+        let built = service.build.as_ref().and_then(|b| {
+            let context = normalize_rel(&join_rel(compose_dir, &b.context.value));
+            let df = b
+                .dockerfile
+                .as_ref()
+                .map_or_else(|| "Dockerfile".to_owned(), |d| d.value.clone());
+            let path = normalize_rel(&join_rel(&context, &df));
+            dockerfiles.get(&path).map(|d| (context, d))
+        });
+        let stage = built.as_ref().and_then(|(_, d)| d.stages.last());
+        settings.insert(
+            "stop_signal",
+            container_stop_signal(service.stop_signal.as_ref(), stage, service.name.span),
+        );
 
         let (fs, built) = service_fs(
             compose_dir,
@@ -847,6 +857,8 @@ impl Assembler<'_> {
                 }),
             });
         }
+        // Heroku-like platforms signal every process of the dyno, not just the shell.
+        self.signal_every_process(&servers);
         if !servers.is_empty() {
             // Process types are not network names: dynos do not resolve each other.
             let hostnames = Vec::new();
@@ -921,12 +933,17 @@ impl Assembler<'_> {
             env,
             nginx,
         });
+        let mut settings = Settings::new();
+        settings.insert(
+            "stop_signal",
+            container_stop_signal(None, Some(stage), stage.span),
+        );
         self.model.workloads.push(Workload {
             kind: WorkloadKind::Image,
             file,
             name: Spanned::new(path.to_owned(), stage.span),
             hostnames: Vec::new(),
-            settings: Settings::new(),
+            settings,
             image: Some(stage.from.value.clone()),
             servers,
             project,
@@ -1012,6 +1029,10 @@ impl Assembler<'_> {
             let servers = self.add_app_server(&argv, &env, &fs, Some(workload_index));
             if servers.is_empty() {
                 continue;
+            }
+            if wkind == WorkloadKind::SystemdService {
+                // systemd's default KillMode=control-group signals every process of the unit.
+                self.signal_every_process(&servers);
             }
             self.model.workloads.push(Workload {
                 kind: wkind,
@@ -1171,6 +1192,17 @@ impl Assembler<'_> {
         }
     }
 
+    /// The stop signal reaches these servers whatever shell started them.
+    fn signal_every_process(&mut self, servers: &[usize]) {
+        for &si in servers {
+            if let Some(s) = self.model.servers.get_mut(si)
+                && matches!(s.stop_path, StopPath::Shell(_))
+            {
+                s.stop_path = StopPath::Direct;
+            }
+        }
+    }
+
     /// `supervisord -c conf/supervisord.conf` inside a container: one server per program.
     fn through_supervisord(
         &mut self,
@@ -1202,7 +1234,7 @@ impl Assembler<'_> {
         self.model.problems.extend(problems);
         let mut servers = Vec::new();
         for p in programs {
-            let Some(command) = p.command else { continue };
+            let Some(command) = &p.command else { continue };
             let Ok(words) = shell::split_words(&command.value, &|r| command.span_of(r)) else {
                 continue;
             };
@@ -1214,7 +1246,15 @@ impl Assembler<'_> {
             if let Some(d) = &p.directory {
                 pfs.workdir = fs.absolute(&d.value);
             }
-            servers.extend(self.add_app_server(&words, &env, &pfs, workload));
+            let started = self.add_app_server(&words, &env, &pfs, workload);
+            for &si in &started {
+                if let Some(server) = self.model.servers.get_mut(si)
+                    && server.stop_path == StopPath::Direct
+                {
+                    server.stop_path = StopPath::Supervisor(supervisor_stop_signal(&p));
+                }
+            }
+            servers.extend(started);
         }
         servers
     }
@@ -1227,11 +1267,17 @@ impl Assembler<'_> {
         fs: &ContainerFs,
         workload: Option<usize>,
     ) -> Vec<usize> {
-        let argv = self.through_entrypoint_script(argv, fs, 0);
+        let (argv, script_shell) = self.through_entrypoint_script(argv, fs, 0);
         if let Some(s) = self
             .add_gunicorn(&argv, env, fs, workload)
             .or_else(|| self.add_uwsgi(&argv, env, fs, workload))
         {
+            if let Some(server) = self.model.servers.get_mut(s) {
+                server.stop_path = match script_shell {
+                    Some(wrapper) => StopPath::Shell(wrapper),
+                    None => argv_stop_path(&argv, server.kind),
+                };
+            }
             return vec![s];
         }
         self.through_supervisord(&argv, env, fs, workload)
@@ -1241,15 +1287,17 @@ impl Assembler<'_> {
     /// program is a script that reaches the container, the server is whatever
     /// the script starts. `"$@"` in that command stands for the remaining
     /// arguments; a script that only does `exec "$@"` hands over to them.
+    /// Also returns the script that keeps running between the signal and the
+    /// server (it starts it without `exec` and traps no TERM), if any.
     fn through_entrypoint_script(
         &mut self,
         argv: &[shell::Word],
         fs: &ContainerFs,
         depth: usize,
-    ) -> Vec<shell::Word> {
+    ) -> (Vec<shell::Word>, Option<Spanned<String>>) {
         const SHELLS: [&str; 4] = ["sh", "bash", "dash", "ash"];
         let Some(first) = argv.first() else {
-            return Vec::new();
+            return (Vec::new(), None);
         };
         let base = |w: &shell::Word| w.text.rsplit('/').next().unwrap_or("").to_owned();
         let (script, rest) = if SHELLS.contains(&base(first).as_str())
@@ -1263,21 +1311,41 @@ impl Assembler<'_> {
             || script.has_expansion()
             || ["gunicorn", "uwsgi"].contains(&base(script).as_str())
         {
-            return argv.to_vec();
+            return (argv.to_vec(), None);
         }
         let Some((repo, _)) = fs.resolve(&script.text, &self.inv.all_paths) else {
-            return argv.to_vec();
+            return (argv.to_vec(), None);
         };
         let Some(id) = self.inv.load_extra(self.map, &repo) else {
-            return argv.to_vec();
+            return (argv.to_vec(), None);
         };
         let text = self.map.get(id).text.clone();
         // Only text files that read like shell scripts.
         if text.contains('\0') || !(repo.ends_with(".sh") || text.starts_with("#!")) {
-            return argv.to_vec();
+            return (argv.to_vec(), None);
         }
         let at = |r: Range<usize>| Span::new(id, r.start, r.end);
+        let commands = shell::parse_script(&text, &at).unwrap_or_default();
+        let traps_term = commands.iter().any(traps_term);
         if let Some(inv) = shell::find_invocation_in_script(&text, &at, &["gunicorn", "uwsgi"]) {
+            let stays = (!inv.exec && !traps_term).then(|| {
+                let span = inv
+                    .args
+                    .last()
+                    .map_or(inv.program.span, |a| inv.program.span.to(a.span));
+                Spanned::new(
+                    format!(
+                        "entrypoint script {repo}, which runs {} without `exec`{}",
+                        base(&inv.program),
+                        if inv.background {
+                            " (in the background)"
+                        } else {
+                            ""
+                        }
+                    ),
+                    span,
+                )
+            });
             let mut out: Vec<shell::Word> = inv
                 .env
                 .iter()
@@ -1291,12 +1359,30 @@ impl Assembler<'_> {
                     out.push(a.clone());
                 }
             }
-            return out;
+            return (out, stays);
         }
         if text.contains("\"$@\"") || text.contains("exec $@") {
-            return self.through_entrypoint_script(rest, fs, depth + 1);
+            // The command that runs the arguments: with `exec` the script
+            // hands over; without, the script's shell stays the parent.
+            let handover = commands
+                .iter()
+                .find(|c| c.words.iter().any(|w| w.text == "$@" || w.text == "$*"));
+            let stays = handover.filter(|c| !c.exec && !traps_term).map(|c| {
+                let span = match (c.words.first(), c.words.last()) {
+                    (Some(a), Some(b)) => a.span.to(b.span),
+                    _ => Span::new(id, 0, 0),
+                };
+                Spanned::new(
+                    format!(
+                        "entrypoint script {repo}, which runs its arguments (\"$@\") without `exec`"
+                    ),
+                    span,
+                )
+            });
+            let (words, inner) = self.through_entrypoint_script(rest, fs, depth + 1);
+            return (words, stays.or(inner));
         }
-        argv.to_vec()
+        (argv.to_vec(), None)
     }
 
     /// The environment an invocation runs with (its `VAR=x` prefixes over the
@@ -1357,6 +1443,9 @@ impl Assembler<'_> {
         } else {
             None
         };
+        self.read_configs
+            .extend(resolved.config_files.iter().copied());
+        let config_items = uwsgi_config_items(&resolved);
         let index = self.model.servers.len();
         self.model.servers.push(AppServer {
             kind: "uwsgi",
@@ -1367,6 +1456,8 @@ impl Assembler<'_> {
             config_file: resolved.config_files.first().copied(),
             unknown_settings: resolved.placeholders,
             notes,
+            config_items,
+            stop_path: StopPath::Direct,
         });
         Some(index)
     }
@@ -1499,8 +1590,20 @@ impl Assembler<'_> {
                 ),
             );
         }
+        self.read_configs.extend(config_file);
         let binds = binds_of(settings.get("bind"))
             .map(|bs| bs.into_iter().map(|b| absolute_socket(b, fs)).collect());
+        let config_items = resolved
+            .unknown_names
+            .iter()
+            .map(|n| ConfigItem {
+                kind: ConfigItemKind::UnknownSetting,
+                name: n.clone(),
+                value: None,
+                suggestion: gunicorn::settings::suggest(&n.value),
+                referenced: false,
+            })
+            .collect();
         let index = self.model.servers.len();
         self.model.servers.push(AppServer {
             kind: "gunicorn",
@@ -1511,8 +1614,138 @@ impl Assembler<'_> {
             config_file,
             unknown_settings: resolved.unknown_names,
             notes,
+            config_items,
+            stop_path: StopPath::Direct,
         });
         Some(index)
+    }
+
+    /// App-server config files that no command in the repository starts (a
+    /// `gunicorn.conf.py` or `uwsgi.ini` found on its own): each is read as a
+    /// server of its own, outside any workload, with no command line and no
+    /// known environment, so rules about the file itself still apply.
+    fn add_unstarted_configs(&mut self) {
+        let files: Vec<(FileId, FileKind)> =
+            self.inv.files.iter().map(|d| (d.file, d.kind)).collect();
+        let note = || {
+            "no command in the repository starts this file: it is read on its own, without a command line or a known environment".to_owned()
+        };
+        let mut uwsgi_files = Vec::new();
+        for (file, kind) in files {
+            if self.read_configs.contains(&file) {
+                continue;
+            }
+            let path = self.map.get(file).path.clone();
+            let anchor = Span::new(file, 0, 0);
+            let format_flag = match kind {
+                FileKind::GunicornConf => {
+                    let Some(conf) = self.confs.get(&path) else {
+                        continue;
+                    };
+                    let cli = gunicorn::parse_args(&[]);
+                    let word = shell::Word::new(path.clone(), anchor);
+                    let resolved = gunicorn::resolve(&gunicorn::GunicornInputs {
+                        cli: &cli,
+                        cmd_args_env: None,
+                        config: gunicorn::ConfigFile::Explicit {
+                            path: &word,
+                            conf: Some(conf),
+                        },
+                        env: &|_| None,
+                        anchor,
+                    });
+                    let config_items = resolved
+                        .unknown_names
+                        .iter()
+                        .map(|n| ConfigItem {
+                            kind: ConfigItemKind::UnknownSetting,
+                            name: n.clone(),
+                            value: None,
+                            suggestion: gunicorn::settings::suggest(&n.value),
+                            referenced: false,
+                        })
+                        .collect();
+                    let binds = binds_of(resolved.settings.get("bind"));
+                    self.model.servers.push(AppServer {
+                        kind: "gunicorn",
+                        workload: None,
+                        command: Spanned::new(String::new(), anchor),
+                        settings: resolved.settings,
+                        binds,
+                        config_file: Some(file),
+                        unknown_settings: resolved.unknown_names,
+                        notes: vec![note()],
+                        config_items,
+                        stop_path: StopPath::Direct,
+                    });
+                    continue;
+                }
+                FileKind::UwsgiIni => "--ini",
+                FileKind::UwsgiYaml => "--yaml",
+                FileKind::UwsgiXml => "--xml",
+                FileKind::UwsgiJson => "--json",
+                _ => continue,
+            };
+            // The file is named by an absolute path with the repository as
+            // `/`, so `%d` (its directory) names repository files; names
+            // relative to the unknown working directory stay unresolved.
+            let args = [
+                shell::Word::new(format_flag.to_owned(), anchor),
+                shell::Word::new(format!("/{path}"), anchor),
+            ];
+            let inventory = self.inv;
+            let map = std::cell::RefCell::new(&mut *self.map);
+            let load = |p: &str| -> Option<uwsgi::LoadedFile> {
+                let p = normalize_rel(p.strip_prefix('/')?);
+                let mut map = map.borrow_mut();
+                let id = inventory.load_extra(&mut map, &p)?;
+                Some((id, map.get(id).text.clone(), p))
+            };
+            let resolved = uwsgi::resolve(&uwsgi::UwsgiInputs {
+                args: &args,
+                env: &|_| None,
+                load: &load,
+                anchor,
+            });
+            uwsgi_files.push((file, resolved));
+        }
+        // A file another one includes is read as part of it, not on its own.
+        let included: std::collections::HashSet<FileId> = uwsgi_files
+            .iter()
+            .flat_map(|(f, r)| r.config_files.iter().filter(move |c| *c != f).copied())
+            .collect();
+        for (file, resolved) in uwsgi_files {
+            if included.contains(&file) {
+                continue;
+            }
+            // Problems are left to the servers that really read the file: a
+            // file read on its own may be an include of an unseen command.
+            let mut notes = vec![note()];
+            notes.extend(resolved.unresolved.iter().map(|u| {
+                format!(
+                    "{} is named relative to the working directory, which is unknown for a file read on its own",
+                    u.value
+                )
+            }));
+            let config_items = uwsgi_config_items(&resolved);
+            let binds = resolved
+                .protocols
+                .iter()
+                .map(|(_, address, _)| uwsgi_bind(address))
+                .collect();
+            self.model.servers.push(AppServer {
+                kind: "uwsgi",
+                workload: None,
+                command: Spanned::new(String::new(), Span::new(file, 0, 0)),
+                settings: resolved.settings,
+                binds: Some(binds),
+                config_file: Some(file),
+                unknown_settings: resolved.placeholders,
+                notes,
+                config_items,
+                stop_path: StopPath::Direct,
+            });
+        }
     }
 
     fn resolve_in_container(&self, path: &str, fs: &ContainerFs) -> Option<(String, String)> {
@@ -1791,6 +2024,173 @@ fn absolute_socket(mut b: Bind, fs: &ContainerFs) -> Bind {
         b.unix_path = Some(fs.absolute(p.strip_prefix("./").unwrap_or(p)));
     }
     b
+}
+
+/// A script that traps TERM (`trap ... TERM`) deals with the stop signal
+/// itself (typically forwarding it, or a graceful command, to a background server).
+fn traps_term(c: &shell::SimpleCommand) -> bool {
+    c.words.first().is_some_and(|w| w.text == "trap")
+        && c.words.iter().skip(2).any(|w| {
+            matches!(
+                w.text.to_ascii_uppercase().as_str(),
+                "TERM" | "SIGTERM" | "15" | "EXIT" | "0"
+            )
+        })
+}
+
+/// How the stop signal reaches a server started by `argv` (after entrypoint
+/// scripts): through every wrapper that `exec`s, or to a shell that stays
+/// its parent. dash (Debian's `/bin/sh`) and busybox run a `-c` string's last
+/// command as a child; bash (5.1+, and any version for a single simple
+/// command) `exec`s the last command of a `-c` string.
+fn argv_stop_path(argv: &[shell::Word], kind: &str) -> StopPath {
+    let Some(inv) = invocation(argv, &[kind]) else {
+        return StopPath::Direct;
+    };
+    if inv.exec {
+        return StopPath::Direct;
+    }
+    let Some(label) = inv.via.iter().rev().find(|v| v.ends_with(" -c")) else {
+        return StopPath::Direct;
+    };
+    let prog = inv.program.span;
+    // The `-c` string holding the server command.
+    let Some(string) = argv.iter().find(|w| {
+        w.span.file == prog.file
+            && w.span.start <= prog.start
+            && prog.end <= w.span.end
+            && w.span.start < w.span.end
+    }) else {
+        return StopPath::Direct;
+    };
+    if label == "bash -c" {
+        let commands =
+            shell::parse_script(&string.text, &|r| string.span_of(r)).unwrap_or_default();
+        let last_runs_server = commands.last().is_some_and(|c| {
+            c.within.is_empty() && !c.background && c.words.iter().any(|w| w.span == prog)
+        });
+        if last_runs_server {
+            return StopPath::Direct;
+        }
+    }
+    let synthetic = argv.first().is_some_and(|w| w.span.start == w.span.end);
+    let (text, span) = match argv.first() {
+        Some(_) if synthetic => (
+            "`/bin/sh -c` (a shell-form command)".to_owned(),
+            string.span,
+        ),
+        Some(first)
+            if first.span.file == string.span.file && first.span.start <= string.span.start =>
+        {
+            (format!("`{label}`"), first.span.to(string.span))
+        }
+        _ => (format!("`{label}`"), string.span),
+    };
+    let text = if inv.background {
+        format!("{text}, which starts it in the background")
+    } else {
+        text
+    };
+    StopPath::Shell(Spanned::new(text, span))
+}
+
+/// A signal as Docker, compose and supervisord read it: `TERM`, `SIGTERM`,
+/// `sigterm` and `15` are all `SIGTERM`.
+fn normalize_signal(raw: &str) -> String {
+    let t = raw.trim().to_ascii_uppercase();
+    let by_number = match t.as_str() {
+        "1" => Some("SIGHUP"),
+        "2" => Some("SIGINT"),
+        "3" => Some("SIGQUIT"),
+        "9" => Some("SIGKILL"),
+        "10" => Some("SIGUSR1"),
+        "12" => Some("SIGUSR2"),
+        "15" => Some("SIGTERM"),
+        "28" => Some("SIGWINCH"),
+        _ => None,
+    };
+    match by_number {
+        Some(s) => s.to_owned(),
+        None if t.starts_with("SIG") => t,
+        None => format!("SIG{t}"),
+    }
+}
+
+/// The signal supervisord stops a program with (`stopsignal`, default TERM).
+fn supervisor_stop_signal(p: &supervisord::Program) -> Setting {
+    match &p.stopsignal {
+        Some(t) => Setting::new(
+            Value::Str(normalize_signal(&t.value)),
+            Origin::File { span: t.span },
+        ),
+        None => Setting::new(
+            Value::Str("SIGTERM".to_owned()),
+            Origin::Default {
+                tool: "supervisord",
+                versions: "stopsignal, all versions",
+                anchor: Some(p.name.span),
+            },
+        ),
+    }
+}
+
+/// The stop signal of a container: compose `stop_signal`, else the image's
+/// `STOPSIGNAL` (when its Dockerfile is in the repository), else SIGTERM.
+fn container_stop_signal(
+    explicit: Option<&yaml::Text>,
+    stage: Option<&dockerfile::Stage>,
+    anchor: Span,
+) -> Setting {
+    if let Some(t) = explicit.or_else(|| stage.and_then(|s| s.stopsignal.as_ref())) {
+        return Setting::new(
+            Value::Str(normalize_signal(&t.value)),
+            Origin::File { span: t.span },
+        );
+    }
+    Setting::new(
+        Value::Str("SIGTERM".to_owned()),
+        Origin::Default {
+            tool: "Docker",
+            versions: "unless the image sets STOPSIGNAL",
+            anchor: Some(anchor),
+        },
+    )
+}
+
+/// The keys uWSGI keeps as placeholders and the immediate options holding
+/// `$(VAR)`, one item each, with the value written and a suggestion.
+fn uwsgi_config_items(resolved: &uwsgi::ResolvedUwsgi) -> Vec<ConfigItem> {
+    let value_at = |key: &str, span: Span| {
+        resolved
+            .options
+            .iter()
+            .find(|o| o.key == key && (o.key_span == Some(span) || o.origin.span() == Some(span)))
+            .and_then(|o| o.value.clone())
+    };
+    let mut items: Vec<ConfigItem> = resolved
+        .placeholders
+        .iter()
+        .map(|p| ConfigItem {
+            kind: ConfigItemKind::UnknownSetting,
+            name: p.clone(),
+            value: value_at(&p.value, p.span),
+            suggestion: resolved
+                .near_misses
+                .iter()
+                .find(|(n, _)| n == p)
+                .map(|(_, s)| *s)
+                .or_else(|| uwsgi::options::suggest(&p.value)),
+            referenced: resolved.referenced.contains(&p.value),
+        })
+        .collect();
+    items.extend(resolved.immediate_env.iter().map(|o| ConfigItem {
+        kind: ConfigItemKind::EnvInImmediateOption,
+        name: o.clone(),
+        value: value_at(&o.value, o.span),
+        suggestion: None,
+        referenced: false,
+    }));
+    items
 }
 
 /// A uWSGI socket address: `:3031`, `0.0.0.0:3031`, `/run/app.sock`, `@abstract`.

@@ -312,4 +312,53 @@ pub struct AppServer {
     pub unknown_settings: Vec<Spanned<String>>,
     /// Facts worth telling the user (e.g. "no gunicorn.conf.py reaches the container").
     pub notes: Vec<String>,
+    /// Single configuration entries worth checking one by one (a name the
+    /// server ignores, a value it does not expand), each with its own span.
+    pub config_items: Vec<ConfigItem>,
+    /// What stands between the workload's stop signal and this process.
+    pub stop_path: StopPath,
+}
+
+/// What a [`ConfigItem`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfigItemKind {
+    /// A name a config file sets that is no setting of the server (gunicorn
+    /// ignores it; uWSGI keeps it as a placeholder).
+    UnknownSetting,
+    /// A uWSGI option applied while the file is read (`listen`, `ini`...)
+    /// whose value holds `$(VAR)`, which uWSGI does not expand there.
+    EnvInImmediateOption,
+}
+
+/// One entry of a server's configuration, reported on its own by rules that
+/// iterate a list (`for_each` in the policy language).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigItem {
+    pub kind: ConfigItemKind,
+    /// The setting or option name as written; the span is where it is written.
+    pub name: Spanned<String>,
+    /// The value as written, when known.
+    pub value: Option<String>,
+    /// The closest real setting or option name ("did you mean").
+    pub suggestion: Option<&'static str>,
+    /// A uWSGI placeholder that a `%(name)` (or `if-opt`) elsewhere reads:
+    /// a deliberate variable, not a typo.
+    pub referenced: bool,
+}
+
+/// How the orchestrator's stop signal reaches an app server.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum StopPath {
+    /// The server receives the signal: it is PID 1 (through `exec` where a
+    /// shell or script starts it), the child of an init, or runs where every
+    /// process is signalled (a Heroku dyno, a systemd unit).
+    #[default]
+    Direct,
+    /// A shell that does not `exec` the server gets the signal instead: how
+    /// the server is wrapped (e.g. "`/bin/sh -c` (Dockerfile shell-form CMD)")
+    /// and where.
+    Shell(Spanned<String>),
+    /// A process manager in the container (supervisord) receives the
+    /// signal and stops the server with its own (`stopsignal`, default TERM).
+    Supervisor(Setting),
 }

@@ -84,6 +84,38 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "policies/versions/PAR-V001-nginx-version-sensitive-default.yaml",
         include_str!("../../policies/versions/PAR-V001-nginx-version-sensitive-default.yaml"),
     ),
+    (
+        "policies/parsing/PAR-P001-unknown-gunicorn-setting.yaml",
+        include_str!("../../policies/parsing/PAR-P001-unknown-gunicorn-setting.yaml"),
+    ),
+    (
+        "policies/parsing/PAR-P002-unknown-uwsgi-option.yaml",
+        include_str!("../../policies/parsing/PAR-P002-unknown-uwsgi-option.yaml"),
+    ),
+    (
+        "policies/parsing/PAR-P003-uwsgi-env-in-immediate-option.yaml",
+        include_str!("../../policies/parsing/PAR-P003-uwsgi-env-in-immediate-option.yaml"),
+    ),
+    (
+        "policies/shutdown/PAR-S005-uwsgi-sigterm-reload.yaml",
+        include_str!("../../policies/shutdown/PAR-S005-uwsgi-sigterm-reload.yaml"),
+    ),
+    (
+        "policies/shutdown/PAR-S006-stop-signal-not-delivered.yaml",
+        include_str!("../../policies/shutdown/PAR-S006-stop-signal-not-delivered.yaml"),
+    ),
+    (
+        "policies/shutdown/PAR-S007-fast-shutdown-signal.yaml",
+        include_str!("../../policies/shutdown/PAR-S007-fast-shutdown-signal.yaml"),
+    ),
+    (
+        "policies/topology/PAR-N001-app-bound-to-loopback.yaml",
+        include_str!("../../policies/topology/PAR-N001-app-bound-to-loopback.yaml"),
+    ),
+    (
+        "policies/topology/PAR-N003-static-dns-upstream.yaml",
+        include_str!("../../policies/topology/PAR-N003-static-dns-upstream.yaml"),
+    ),
 ];
 
 /// Loads and type-checks the built-in pack.

@@ -4,7 +4,9 @@
 
 use super::expr::Type;
 use crate::finding::Label;
-use crate::model::{AppServer, NginxDirective, Proxy, Upstream, Workload};
+use crate::model::{
+    AppServer, ConfigItemKind, NginxDirective, Proxy, Settings, Upstream, UpstreamServer, Workload,
+};
 use crate::origin::Origin;
 use crate::span::Span;
 use crate::value::{Setting, Value};
@@ -17,6 +19,9 @@ pub enum Subject {
     Hop,
     /// A workload running an app server: `app.*`, `container.*`.
     Workload,
+    /// One app server on its own: `app.*`, and `container.*` when it runs in
+    /// a known workload (unknown otherwise).
+    Server,
     /// One proxy location that forwards, linked or not: `proxy.*`, `upstream.*`.
     Proxy,
     /// One nginx directive parity checks on its own: `directive.*`.
@@ -28,9 +33,10 @@ pub enum Subject {
 
 impl Subject {
     /// Every subject, in the order the docs list them.
-    pub const ALL: [Subject; 5] = [
+    pub const ALL: [Subject; 6] = [
         Subject::Hop,
         Subject::Workload,
+        Subject::Server,
         Subject::Proxy,
         Subject::Directive,
         Subject::VersionSplit,
@@ -46,6 +52,7 @@ impl Subject {
         match self {
             Subject::Hop => "hop",
             Subject::Workload => "workload",
+            Subject::Server => "server",
             Subject::Proxy => "proxy",
             Subject::Directive => "directive",
             Subject::VersionSplit => "version_split",
@@ -100,6 +107,13 @@ const APP: &[(&str, Type)] = &[
     ("app.max_requests_jitter", Type::Number),
     ("app.harakiri", Type::Duration),
     ("app.max_requests_delta", Type::Number),
+    ("app.master", Type::Bool),
+    ("app.die_on_term", Type::Bool),
+    ("app.worker_reload_mercy", Type::Duration),
+    ("app.stop_signal", Type::String),
+    ("app.on_stop_signal", Type::String),
+    ("app.drain_timeout", Type::Duration),
+    ("app.shell_wrapper", Type::String),
 ];
 
 const CONTAINER: &[(&str, Type)] = &[
@@ -108,6 +122,16 @@ const CONTAINER: &[(&str, Type)] = &[
     ("container.stop_grace_period", Type::Duration),
     ("container.prestop_delay", Type::Duration),
     ("container.routed", Type::Bool),
+    ("container.stop_signal", Type::String),
+];
+
+/// What a hop goes through between the proxy and the app server.
+const HOP: &[(&str, Type)] = &[
+    ("hop.target", Type::String),
+    ("hop.upstream", Type::String),
+    ("hop.resolve", Type::Bool),
+    ("hop.by_name", Type::Bool),
+    ("hop.loopback_bind", Type::Bool),
 ];
 
 const DIRECTIVE: &[(&str, Type)] = &[
@@ -133,13 +157,45 @@ const SPLIT: &[(&str, Type)] = &[
 
 fn tables(subject: Subject) -> &'static [&'static [(&'static str, Type)]] {
     match subject {
-        Subject::Hop => &[PROXY, UPSTREAM, APP, CONTAINER],
-        Subject::Workload => &[APP, CONTAINER],
+        Subject::Hop => &[PROXY, UPSTREAM, APP, CONTAINER, HOP],
+        Subject::Workload | Subject::Server => &[APP, CONTAINER],
         Subject::Proxy => &[PROXY, UPSTREAM],
         Subject::Directive => &[DIRECTIVE],
         Subject::VersionSplit => &[SPLIT],
     }
 }
+
+const UNKNOWN_SETTING_ITEM: &[(&str, Type)] = &[
+    ("item.name", Type::String),
+    ("item.value", Type::String),
+    ("item.suggestion", Type::String),
+    ("item.referenced", Type::Bool),
+    ("item.did_you_mean", Type::String),
+];
+
+const IMMEDIATE_ENV_ITEM: &[(&str, Type)] = &[
+    ("item.name", Type::String),
+    ("item.value", Type::String),
+    ("item.variables", Type::String),
+];
+
+/// Lists of spanned items a policy can iterate with `for_each` (one
+/// evaluation, and at most one finding, per item), with each item's fields.
+/// The fields of a table: path and type.
+type Table = &'static [(&'static str, Type)];
+
+const LISTS: &[(&str, ConfigItemKind, Table)] = &[
+    (
+        "app.unknown_settings",
+        ConfigItemKind::UnknownSetting,
+        UNKNOWN_SETTING_ITEM,
+    ),
+    (
+        "app.env_in_immediate_options",
+        ConfigItemKind::EnvInImmediateOption,
+        IMMEDIATE_ENV_ITEM,
+    ),
+];
 
 /// The type of a field for a subject, or `None` if there is no such field.
 #[must_use]
@@ -151,6 +207,18 @@ pub fn field_type(subject: Subject, path: &str) -> Option<Type> {
         .map(|(_, t)| *t)
 }
 
+/// The type of a field for a subject iterated over `list` (`for_each`):
+/// the subject's fields and the list's `item.*`.
+#[must_use]
+pub fn field_type_in(subject: Subject, list: Option<&str>, path: &str) -> Option<Type> {
+    field_type(subject, path).or_else(|| {
+        item_fields(list?)?
+            .iter()
+            .find(|(p, _)| *p == path)
+            .map(|(_, t)| *t)
+    })
+}
+
 /// Every field of a subject (for "did you mean" help and docs).
 #[must_use]
 pub fn field_names(subject: Subject) -> Vec<&'static str> {
@@ -159,6 +227,110 @@ pub fn field_names(subject: Subject) -> Vec<&'static str> {
         .flat_map(|t| t.iter())
         .map(|(p, _)| *p)
         .collect()
+}
+
+/// Every field of a subject iterated over `list`.
+#[must_use]
+pub fn field_names_in(subject: Subject, list: Option<&str>) -> Vec<&'static str> {
+    let mut names = field_names(subject);
+    if let Some(items) = list.and_then(item_fields) {
+        names.extend(items.iter().map(|(p, _)| *p));
+    }
+    names
+}
+
+/// The lists a subject can iterate (`for_each`): those of its namespaces.
+#[must_use]
+pub fn list_names(subject: Subject) -> Vec<&'static str> {
+    let spaces: Vec<&str> = field_names(subject)
+        .into_iter()
+        .filter_map(|f| f.split_once('.').map(|(ns, _)| ns))
+        .collect();
+    LISTS
+        .iter()
+        .filter(|(l, _, _)| {
+            l.split_once('.')
+                .is_some_and(|(ns, _)| spaces.contains(&ns))
+        })
+        .map(|(l, _, _)| *l)
+        .collect()
+}
+
+fn item_fields(list: &str) -> Option<&'static [(&'static str, Type)]> {
+    LISTS
+        .iter()
+        .find(|(l, _, _)| *l == list)
+        .map(|(_, _, fields)| *fields)
+}
+
+/// The items of `list` for one server, each as its fields (without the
+/// `item.` prefix); every field points at the item's span.
+pub(super) fn list_items(app: &AppServer, list: &str) -> Vec<Settings> {
+    let Some((_, kind, _)) = LISTS.iter().find(|(l, _, _)| *l == list) else {
+        return Vec::new();
+    };
+    app.config_items
+        .iter()
+        .filter(|i| i.kind == *kind)
+        .map(|i| {
+            let at = |v: Value| Setting::new(v, Origin::File { span: i.name.span });
+            let text = |v: Option<&str>| v.map_or(Value::Unset, |s| Value::Str(s.to_owned()));
+            let mut fields = Settings::new();
+            fields.insert("name", at(Value::Str(i.name.value.clone())));
+            fields.insert("value", at(text(i.value.as_deref())));
+            fields.insert("suggestion", at(text(i.suggestion)));
+            fields.insert("referenced", at(Value::Bool(i.referenced)));
+            let noun = if app.kind == "uwsgi" {
+                "option"
+            } else {
+                "setting"
+            };
+            fields.insert(
+                "did_you_mean",
+                at(Value::Str(i.suggestion.map_or_else(
+                    || format!("no {} {noun} has a similar name", app.kind),
+                    |s| format!("did you mean `{s}`?"),
+                ))),
+            );
+            let vars = env_references(i.value.as_deref().unwrap_or(""));
+            fields.insert(
+                "variables",
+                at(if vars.is_empty() {
+                    Value::Unset
+                } else {
+                    Value::Str(vars.join(", "))
+                }),
+            );
+            fields
+        })
+        .collect()
+}
+
+/// The names of the `$(VAR)` references in a uWSGI value.
+fn env_references(value: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = value;
+    while let Some(i) = rest.find("$(") {
+        let after = &rest[i + 2..];
+        match after.find(')') {
+            Some(end) => {
+                out.push(after[..end].to_owned());
+                rest = &after[end + 1..];
+            }
+            None => break,
+        }
+    }
+    out
+}
+
+/// The upstream a hop goes through, and the server line it reached.
+#[derive(Clone, Copy)]
+pub(super) struct HopVia<'a> {
+    pub upstream: Option<&'a Upstream>,
+    pub server: Option<&'a UpstreamServer>,
+    pub port: Option<u16>,
+    /// The server listens only on loopback, out of the proxy's reach.
+    pub loopback_bind: bool,
 }
 
 /// A rule whose outcome depends on the side of an nginx version boundary
@@ -189,6 +361,7 @@ pub(super) struct SplitOutcome {
 const UWSGI_ALIASES: &[(&str, &str)] = &[("workers", "processes")];
 
 /// The model objects one evaluation reads.
+#[derive(Clone, Copy)]
 pub(super) struct Ctx<'a> {
     pub proxy: Option<&'a Proxy>,
     /// The upstream the proxy's target names.
@@ -199,6 +372,10 @@ pub(super) struct Ctx<'a> {
     pub split: Option<&'a SplitOutcome>,
     /// Why the hop was linked, when the link is weak.
     pub weak: Option<&'a str>,
+    /// For a hop: the upstream block and server line it goes through.
+    pub hop: Option<HopVia<'a>>,
+    /// Under `for_each`: the fields of the current item.
+    pub item: Option<&'a Settings>,
 }
 
 impl<'a> Ctx<'a> {
@@ -212,11 +389,20 @@ impl<'a> Ctx<'a> {
             directive: None,
             split: None,
             weak: None,
+            hop: None,
+            item: None,
         }
     }
 
     /// A place to point at when a field has no location of its own.
     pub fn anchor(&self) -> Span {
+        if let Some(span) = self
+            .item
+            .and_then(|i| i.get("name"))
+            .and_then(|n| n.origin.span())
+        {
+            return span;
+        }
         if let Some(p) = self.proxy {
             return p.pass_span;
         }
@@ -243,6 +429,11 @@ impl<'a> Ctx<'a> {
             "container" => self.container_field(name),
             "directive" => self.directive_field(name),
             "split" => self.split_field(name),
+            "item" => self
+                .item
+                .and_then(|i| i.get(name).cloned())
+                .unwrap_or_else(|| unknown("not an item field")),
+            "hop" => self.hop_field(name),
             _ => unknown("no such field"),
         }
     }
@@ -338,6 +529,10 @@ impl<'a> Ctx<'a> {
             span: app.command.span,
         };
         match name {
+            "stop_signal" => super::stop::stop_signal(app, self.container),
+            "on_stop_signal" => super::stop::on_stop_signal(app, self.container),
+            "drain_timeout" => super::stop::drain_timeout(app, self.container),
+            "shell_wrapper" => super::stop::shell_wrapper(app),
             "server" => Setting::new(Value::Str(app.kind.to_owned()), cli()),
             "name" => {
                 let name = self
@@ -365,9 +560,22 @@ impl<'a> Ctx<'a> {
 
     fn container_field(&self, name: &str) -> Setting {
         let Some(w) = self.container else {
+            // A server no known workload runs (a config file read on its
+            // own): rules about containers do not apply to it.
+            if let Some(app) = self.app
+                && name == "orchestrator"
+            {
+                return Setting::new(
+                    Value::Unset,
+                    Origin::Cli {
+                        span: app.command.span,
+                    },
+                );
+            }
             return unknown("this server runs outside a known container");
         };
         match name {
+            "stop_signal" => super::stop::container_stop_signal(w),
             "name" => derived(w.name.value.clone(), w.name.span),
             "orchestrator" => derived(w.kind.orchestrator().to_owned(), w.name.span),
             _ => w
@@ -438,6 +646,105 @@ impl<'a> Ctx<'a> {
     }
 }
 
+impl Ctx<'_> {
+    fn hop_field(&self, name: &str) -> Setting {
+        let Some(via) = self.hop else {
+            return unknown("this subject is not a hop");
+        };
+        let proxy_target = || {
+            self.proxy.map_or_else(
+                || unknown("this hop has no proxy"),
+                |p| {
+                    // `http://web:8000/api/` -> `web:8000`: what nginx resolves.
+                    let t = p.target.value.as_str();
+                    let t = t.split_once("://").map_or(t, |(_, rest)| rest);
+                    // `unix:/run/app.sock:/uri`: the socket path ends at the colon.
+                    let t = match t.strip_prefix("unix:") {
+                        Some(path) => &t[..5 + path.find(':').unwrap_or(path.len())],
+                        None => t.split('/').next().unwrap_or(t),
+                    };
+                    Setting::new(
+                        Value::Str(t.to_owned()),
+                        Origin::File {
+                            span: p.target.span,
+                        },
+                    )
+                },
+            )
+        };
+        match (name, via.server) {
+            ("target", Some(s)) => {
+                let text = match (&s.unix_path, s.port.or(via.port)) {
+                    (Some(path), _) => format!("unix:{path}"),
+                    (None, Some(port)) => format!("{}:{port}", s.host),
+                    (None, None) => s.host.clone(),
+                };
+                Setting::new(Value::Str(text), Origin::File { span: s.span })
+            }
+            ("target", None) => proxy_target(),
+            ("loopback_bind", _) => {
+                let bind = self.app.map_or_else(|| self.anchor(), |a| a.command.span);
+                Setting::new(Value::Bool(via.loopback_bind), Origin::Cli { span: bind })
+            }
+            ("by_name", _) => {
+                let target = self.hop_field("target");
+                let by_name = match &target.value {
+                    Value::Str(t) => Value::Bool(names_a_host(t)),
+                    other => other.clone(),
+                };
+                Setting::new(by_name, target.origin)
+            }
+            ("upstream", _) => via.upstream.map_or_else(
+                || {
+                    Setting::new(
+                        Value::Unset,
+                        Origin::File {
+                            span: self.anchor(),
+                        },
+                    )
+                },
+                |u| {
+                    Setting::new(
+                        Value::Str(u.name.value.clone()),
+                        Origin::File { span: u.name.span },
+                    )
+                },
+            ),
+            ("resolve", Some(s)) => {
+                s.settings.get("resolve").cloned().unwrap_or_else(|| {
+                    Setting::new(Value::Bool(false), Origin::File { span: s.span })
+                })
+            }
+            // A `*_pass` to a name without a variable resolves it once, at start-up.
+            ("resolve", None) => Setting::new(
+                Value::Bool(false),
+                Origin::File {
+                    span: self.anchor(),
+                },
+            ),
+            _ => unknown("no such hop field"),
+        }
+    }
+}
+
+/// True when `target` (`host:port`, `unix:/path`) names a host that DNS
+/// resolves: not a socket, not an IP address.
+fn names_a_host(target: &str) -> bool {
+    if target.starts_with("unix:") {
+        return false;
+    }
+    let host = match target.strip_prefix('[') {
+        Some(v6) => {
+            return v6
+                .split(']')
+                .next()
+                .is_none_or(|h| h.parse::<std::net::Ipv6Addr>().is_err());
+        }
+        None => target.rsplit_once(':').map_or(target, |(h, _)| h),
+    };
+    host.parse::<std::net::Ipv4Addr>().is_err()
+}
+
 /// A value parity derives from the configuration's structure (a name, a
 /// family), located at `span`.
 fn derived(v: String, span: Span) -> Setting {
@@ -455,7 +762,7 @@ fn no_upstream(p: &Proxy) -> String {
     }
 }
 
-fn unknown(why: &str) -> Setting {
+pub(super) fn unknown(why: &str) -> Setting {
     Setting::new(
         Value::Unknown(why.to_owned()),
         Origin::Default {

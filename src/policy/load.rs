@@ -9,7 +9,7 @@ use miette::{Diagnostic, NamedSource, SourceSpan};
 
 use super::Policy;
 use super::expr::{self, Type, TypeEnv};
-use super::fields::{Subject, field_names, field_type};
+use super::fields::{Subject, field_names_in, field_type_in, list_names};
 use crate::finding::Severity;
 use crate::sources::yaml::{self, Node, NodeKind, Text};
 use crate::span::FileId;
@@ -74,7 +74,8 @@ const KEYS: &[&str] = &[
     "applies_to",
     "params",
     "when",
-    "info_when",
+    "for_each",
+    "downgrade_when",
     "primary",
     "labels",
     "message",
@@ -114,6 +115,8 @@ impl Loader<'_> {
 
 struct Env<'a> {
     subject: Subject,
+    /// The `for_each` list, whose items add `item.*` fields.
+    list: Option<&'a str>,
     params: &'a BTreeMap<String, Value>,
 }
 
@@ -129,13 +132,13 @@ fn value_type(v: &Value) -> Option<Type> {
 
 impl TypeEnv for Env<'_> {
     fn field_type(&self, path: &str) -> Option<Type> {
-        field_type(self.subject, path)
+        field_type_in(self.subject, self.list, path)
     }
     fn param_type(&self, name: &str) -> Option<Type> {
         self.params.get(name).and_then(value_type)
     }
     fn field_names(&self) -> Vec<String> {
-        field_names(self.subject)
+        field_names_in(self.subject, self.list)
             .into_iter()
             .map(str::to_owned)
             .collect()
@@ -268,8 +271,9 @@ pub fn load_policy(path: &str, text: &str) -> Result<Policy, Box<PolicyError>> {
             format!("unknown subject `{}`", applies.value),
             Some(
                 "use `hop` (proxy -> app server), `workload` (a container running an app server), \
-                 `proxy` (a proxy location alone), `directive` (an nginx directive) or \
-                 `version_split` (a rule whose outcome depends on the nginx version)"
+                 `server` (an app server on its own), `proxy` (a proxy location alone), \
+                 `directive` (an nginx directive) or `version_split` (a rule whose outcome \
+                 depends on the nginx version)"
                     .into(),
             ),
         )
@@ -318,10 +322,41 @@ pub fn load_policy(path: &str, text: &str) -> Result<Policy, Box<PolicyError>> {
             params.insert(key.to_owned(), param_value(&t.value));
         }
     }
+    let for_each = match root.get("for_each") {
+        None => None,
+        Some(n) => {
+            let Some(t) = n.as_text() else {
+                return Err(l.err(n.span.range(), "`for_each` must name a list", None));
+            };
+            let lists = list_names(subject);
+            if !lists.contains(&t.value.as_str()) {
+                return Err(l.err(
+                    t.span.range(),
+                    format!(
+                        "`{}` is not a list a {} can iterate",
+                        t.value,
+                        subject.as_str()
+                    ),
+                    Some(if lists.is_empty() {
+                        format!(
+                            "a {} has no lists; use `applies_to: server`",
+                            subject.as_str()
+                        )
+                    } else {
+                        format!("lists: {}", lists.join(", "))
+                    }),
+                ));
+            }
+            Some(t.value.clone())
+        }
+    };
     let env = Env {
         subject,
+        list: for_each.as_deref(),
         params: &params,
     };
+    let field_type = |path: &str| field_type_in(subject, for_each.as_deref(), path);
+    let field_names = |_: Subject| field_names_in(subject, for_each.as_deref());
 
     let when_text = l.str_of(root, "when")?;
     let when = expr::parse(&when_text.value).map_err(|e| {
@@ -357,22 +392,22 @@ pub fn load_policy(path: &str, text: &str) -> Result<Policy, Box<PolicyError>> {
         ));
     }
 
-    let info_when = match root.get("info_when") {
+    let downgrade_when = match root.get("downgrade_when") {
         None => None,
-        Some(node) => {
-            let Some(text) = node.as_text() else {
-                return Err(l.err(node.span.range(), "`info_when` must be a string", None));
+        Some(n) => {
+            let Some(t) = n.as_text() else {
+                return Err(l.err(n.span.range(), "`downgrade_when` must be a condition", None));
             };
-            let e = expr::parse(&text.value).map_err(|e| {
+            let e = expr::parse(&t.value).map_err(|e| {
                 l.err(
-                    Loader::in_text(text, e.span.clone()),
+                    Loader::in_text(t, e.span.clone()),
                     e.message.clone(),
                     e.help.clone(),
                 )
             })?;
             expr::check_bool(&e, &env).map_err(|e| {
                 l.err(
-                    Loader::in_text(text, e.span.clone()),
+                    Loader::in_text(t, e.span.clone()),
                     e.message.clone(),
                     e.help.clone(),
                 )
@@ -382,7 +417,7 @@ pub fn load_policy(path: &str, text: &str) -> Result<Policy, Box<PolicyError>> {
     };
 
     let primary = l.str_of(root, "primary")?;
-    if field_type(subject, &primary.value).is_none() {
+    if field_type(&primary.value).is_none() {
         return Err(l.err(
             primary.span.range(),
             format!(
@@ -416,7 +451,7 @@ pub fn load_policy(path: &str, text: &str) -> Result<Policy, Box<PolicyError>> {
         for (path, range) in expr::template_fields(&tpl) {
             let base = path.strip_suffix(".origin").unwrap_or(&path);
             let ok = if base.contains('.') {
-                field_type(subject, base).is_some()
+                field_type(base).is_some()
             } else {
                 params.contains_key(base)
             };
@@ -444,7 +479,7 @@ pub fn load_policy(path: &str, text: &str) -> Result<Policy, Box<PolicyError>> {
         };
         for (k, v) in map {
             let key = k.as_str().unwrap_or("");
-            if field_type(subject, key).is_none() {
+            if field_type(key).is_none() {
                 return Err(l.err(
                     k.span.range(),
                     format!("`{key}` is not a field of a {}", subject.as_str()),
@@ -478,7 +513,8 @@ pub fn load_policy(path: &str, text: &str) -> Result<Policy, Box<PolicyError>> {
         param_choices,
         when,
         when_text: when_text.value.clone(),
-        info_when,
+        for_each,
+        downgrade_when,
         primary: primary.value.clone(),
         labels,
         message,

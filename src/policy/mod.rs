@@ -11,12 +11,13 @@ pub mod expr;
 mod fields;
 mod load;
 mod run;
+mod stop;
 pub mod suppress;
 
 use std::collections::BTreeMap;
 
 pub use builtin::{BUILTIN, builtin};
-pub use fields::{Subject, field_names};
+pub use fields::{Subject, field_names, field_names_in, list_names};
 pub use load::{PolicyError, load_policy};
 pub use run::evaluate;
 
@@ -38,9 +39,12 @@ pub struct Policy {
     pub when: expr::Expr,
     /// The condition as written (shown by `parity rule` for user policies).
     pub when_text: String,
-    /// When this holds for a finding, it is reported at `info` instead of
-    /// `severity` (e.g. a recycle without jitter with a single worker).
-    pub info_when: Option<expr::Expr>,
+    /// `for_each`: a list of the subject (e.g. `app.unknown_settings`); the
+    /// policy is evaluated once per item, with the item's fields as `item.*`.
+    pub for_each: Option<String>,
+    /// `downgrade_when`: when true, the finding is one severity lower
+    /// (error -> warning -> info).
+    pub downgrade_when: Option<expr::Expr>,
     /// The field whose location is where the fix goes.
     pub primary: String,
     /// Field path -> label template for that end.

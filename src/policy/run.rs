@@ -11,7 +11,7 @@
 
 use super::Policy;
 use super::expr::{self, Truth, ValueEnv};
-use super::fields::{Ctx, SplitOutcome, Subject};
+use super::fields::{Ctx, HopVia, SplitOutcome, Subject, list_items};
 use crate::finding::{Finding, Label, Severity};
 use crate::link::Links;
 use crate::model::Model;
@@ -171,7 +171,17 @@ pub fn evaluate(
     for policy in policies {
         match policy.applies_to {
             Subject::Hop => {
-                for hop in &links.hops {
+                // A hop to a server that only listens on loopback carries no
+                // traffic: only rules about that (reading `hop.loopback_bind`)
+                // look at it.
+                let about_reachability = expr::fields(&policy.when)
+                    .iter()
+                    .any(|(f, _)| f == "hop.loopback_bind");
+                for hop in links
+                    .hops
+                    .iter()
+                    .filter(|h| !h.loopback_bind || about_reachability)
+                {
                     let proxy = model.proxies.get(hop.proxy);
                     let ctx = Ctx {
                         proxy,
@@ -179,9 +189,19 @@ pub fn evaluate(
                         app: model.servers.get(hop.server),
                         container: model.workloads.get(hop.workload),
                         weak: hop.weak.then_some(hop.reason.as_str()),
+                        hop: Some(HopVia {
+                            upstream: hop.upstream.and_then(|u| model.upstreams.get(u)),
+                            server: hop
+                                .upstream
+                                .and_then(|u| model.upstreams.get(u))
+                                .zip(hop.upstream_server)
+                                .and_then(|(u, i)| u.servers.get(i)),
+                            port: hop.port,
+                            loopback_bind: hop.loopback_bind,
+                        }),
                         ..Ctx::empty()
                     };
-                    run.one(policy, &ctx);
+                    run.each(policy, &ctx);
                 }
             }
             Subject::Workload => {
@@ -195,7 +215,17 @@ pub fn evaluate(
                         container: Some(w),
                         ..Ctx::empty()
                     };
-                    run.one(policy, &ctx);
+                    run.each(policy, &ctx);
+                }
+            }
+            Subject::Server => {
+                for app in &model.servers {
+                    let ctx = Ctx {
+                        app: Some(app),
+                        container: app.workload.and_then(|w| model.workloads.get(w)),
+                        ..Ctx::empty()
+                    };
+                    run.each(policy, &ctx);
                 }
             }
             Subject::Proxy => {
@@ -260,6 +290,23 @@ struct Run<'r> {
 }
 
 impl Run<'_> {
+    /// Evaluates `policy` once for the subject, or once per item of its
+    /// `for_each` list.
+    fn each(&mut self, policy: &Policy, ctx: &Ctx<'_>) {
+        let Some(list) = &policy.for_each else {
+            self.one(policy, ctx);
+            return;
+        };
+        let Some(app) = ctx.app else { return };
+        for item in list_items(app, list) {
+            let ctx = Ctx {
+                item: Some(&item),
+                ..*ctx
+            };
+            self.one(policy, &ctx);
+        }
+    }
+
     fn one(&mut self, policy: &Policy, ctx: &Ctx<'_>) {
         if self.by_side(policy, ctx) {
             return;
@@ -437,10 +484,17 @@ fn finding(
     };
     let mut severity = policy.severity;
     if unknown.is_none()
-        && let Some(info_when) = &policy.info_when
-        && expr::eval_bool(info_when, &scope) == Truth::True
+        && let Some(lower) = &policy.downgrade_when
     {
-        severity = Severity::Info;
+        match expr::eval_bool(lower, &scope) {
+            Truth::True => severity = one_lower(severity),
+            Truth::False => {}
+            Truth::Unknown { fields } => message.push_str(&format!(
+                " (reported at {} because parity could not decide whether the lower severity applies: {})",
+                severity.as_str(),
+                fields.join(", ")
+            )),
+        }
     }
     if let Some(fields) = unknown {
         severity = Severity::Info;
@@ -493,6 +547,14 @@ fn shown(v: &Value) -> String {
     match v {
         Value::List(items) if items.is_empty() => "none".to_owned(),
         v => v.to_string(),
+    }
+}
+
+/// The next lower severity (`downgrade_when`); info stays info.
+fn one_lower(s: Severity) -> Severity {
+    match s {
+        Severity::Error => Severity::Warning,
+        Severity::Warning | Severity::Info => Severity::Info,
     }
 }
 

@@ -181,6 +181,66 @@ pub fn near_miss(key: &str) -> Option<&'static OptionDef> {
     lookup(&normalised)
 }
 
+/// The option a key not in the table most likely meant: [`near_miss`], else
+/// an option one edit away (two for long names) once `_` is `-` and case is
+/// ignored. Short keys get no guess: `base` or `env` are usually placeholders.
+#[must_use]
+pub fn suggest(key: &str) -> Option<&'static str> {
+    if let Some(def) = near_miss(key) {
+        return Some(def.name);
+    }
+    let want: String = key
+        .trim()
+        .chars()
+        .map(|c| {
+            if c == '_' {
+                '-'
+            } else {
+                c.to_ascii_lowercase()
+            }
+        })
+        .collect();
+    let n = want.chars().count();
+    let max = match n {
+        0..=4 => return None,
+        5..=8 => 1,
+        _ => 2,
+    };
+    let close = OPTIONS
+        .iter()
+        .filter(|o| o.name.len().abs_diff(want.len()) <= max)
+        .map(|o| (edit_distance(&want, o.name), o.name))
+        .filter(|(d, _)| *d <= max)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, name)| name);
+    // `chown` for `chown-socket`: the only option the key is the first word of.
+    close.or_else(|| {
+        let prefix = format!("{want}-");
+        let mut starting = OPTIONS.iter().filter(|o| o.name.starts_with(&prefix));
+        match (starting.next(), starting.next()) {
+            (Some(only), None) => Some(only.name),
+            _ => None,
+        }
+    })
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = Vec::with_capacity(b.len() + 1);
+        cur.push(i + 1);
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev.get(j).copied().unwrap_or(0) + usize::from(ca != *cb);
+            let del = prev.get(j + 1).copied().unwrap_or(0) + 1;
+            let ins = cur.last().copied().unwrap_or(0) + 1;
+            cur.push(sub.min(del).min(ins));
+        }
+        prev = cur;
+    }
+    prev.last().copied().unwrap_or(0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -243,5 +303,15 @@ mod tests {
         assert_eq!(near_miss("Harakiri").map(|d| d.name), Some("harakiri"));
         assert!(near_miss("harakiri").is_none());
         assert!(near_miss("project").is_none());
+    }
+
+    #[test]
+    fn suggestions_for_typos_but_not_for_short_placeholders() {
+        assert_eq!(suggest("max_requests"), Some("max-requests"));
+        assert_eq!(suggest("harakri"), Some("harakiri"));
+        assert_eq!(suggest("worker-reload-mecry"), Some("worker-reload-mercy"));
+        assert_eq!(suggest("chown"), Some("chown-socket"));
+        assert_eq!(suggest("base"), None);
+        assert_eq!(suggest("project"), None);
     }
 }

@@ -3,7 +3,7 @@
 //! in-order application of every option. See the module docs of
 //! [`super`] for the order; this file keeps uWSGI's `exported_opts` list.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::Arc;
 
 use crate::diag::Problem;
@@ -107,6 +107,10 @@ pub struct ResolvedUwsgi {
     /// Immediate options (`listen`, `ini`...) whose value holds `$(VAR)`:
     /// uWSGI does not expand it there. The string is the option name.
     pub immediate_env: Vec<Spanned<String>>,
+    /// Names read as placeholders (`%(name)`, the names of a `%(a + b)`
+    /// expression, `if-opt`/`if-not-opt`): keys that are not options but are
+    /// used on purpose.
+    pub referenced: BTreeSet<String>,
     pub config_files: Vec<FileId>,
     /// Config files named but not in the repository (or behind a URL scheme).
     pub unresolved: Vec<Spanned<String>>,
@@ -631,6 +635,7 @@ impl<'a, 'i> Resolver<'a, 'i> {
             }
             LogicKind::IfOpt | LogicKind::IfNotOpt => {
                 let negate = logic.kind == LogicKind::IfNotOpt;
+                self.out.referenced.insert(name.clone());
                 match self.first_value(&name) {
                     First::Unknown(why) => {
                         let why = format!("depends on option {name}: {why}");
@@ -944,6 +949,15 @@ impl<'a, 'i> Resolver<'a, 'i> {
         }
     }
 
+    /// Records the names a `%(...)` reads (one name, or the names of a math expression).
+    fn note_placeholder_use(&mut self, key: &str) {
+        for token in key.split(' ').filter(|t| !t.is_empty()) {
+            if !is_a_number(token) && !matches!(token, "+" | "-" | "*" | "/" | "++" | "--") {
+                self.out.referenced.insert(token.to_string());
+            }
+        }
+    }
+
     /// `uwsgi_manage_placeholder`: `%(name)` or the `%(a + b)` pipeline.
     fn placeholder(&self, key: &str) -> Hook {
         // A referenced value that is itself unknown is substituted as uWSGI
@@ -1079,6 +1093,9 @@ impl<'a, 'i> Resolver<'a, 'i> {
                             )
                             .into_owned();
                             has = 0;
+                            if symbol == b'%' {
+                                self.note_placeholder_use(&key);
+                            }
                             match self.hook(symbol, &key) {
                                 Hook::Null => {}
                                 Hook::Unknown(why) => {
