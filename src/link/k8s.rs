@@ -827,6 +827,7 @@ mod tests {
             image: None,
             servers: vec![si],
             project,
+            runs: None,
         });
         m.k8s.pods.push(Pod {
             file: FileId(0),

@@ -440,10 +440,13 @@ fn link_by_name(model: &Model, pi: usize, proxy_path: &str, ep: &Endpoint, links
             links.unlinked.push(Unlinked {
                 proxy: pi,
                 target: addr.clone(),
-                reason: format!(
-                    "service `{}` runs no app server parity recognises",
-                    w.name.value
-                ),
+                reason: match &w.runs {
+                    Some(runs) => format!("service `{}` runs {runs}", w.name.value),
+                    None => format!(
+                        "service `{}` runs no app server parity recognises",
+                        w.name.value
+                    ),
+                },
             });
             continue;
         }

@@ -3,7 +3,7 @@
 //! only), then compose services, Dockerfiles, Procfiles and gunicorn configs
 //! are assembled into workloads and app servers.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Range;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
@@ -790,6 +790,7 @@ impl Assembler<'_> {
         let image_entrypoint =
             entry_from_service.is_none() && stage.is_none_or(|s| s.entrypoint.is_none());
         let nginx = self.nginx_in(image.as_deref(), image_entrypoint, &argv, &fs, &env);
+        let fs_for_runs = fs.clone();
         self.model.containers.push(Container {
             workload: Some(workload_index),
             project,
@@ -797,6 +798,19 @@ impl Assembler<'_> {
             fs,
             env,
             nginx,
+        });
+        let runs = servers.is_empty().then(|| {
+            describe_command(
+                &argv,
+                &fs_for_runs,
+                &self.inv.all_paths,
+                service.image.as_ref().map(|i| i.value.as_str()),
+                match (&service.build, &built) {
+                    (None, _) => Built::No,
+                    (Some(_), Some(_)) => Built::Here,
+                    (Some(_), None) => Built::DockerfileMissing,
+                },
+            )
         });
         self.model.workloads.push(Workload {
             kind: WorkloadKind::ComposeService,
@@ -807,6 +821,7 @@ impl Assembler<'_> {
             image: service.image.as_ref().map(|i| i.value.clone()),
             servers,
             project,
+            runs,
         });
     }
 
@@ -871,6 +886,7 @@ impl Assembler<'_> {
                 image: None,
                 servers,
                 project,
+                runs: None,
             });
         }
     }
@@ -947,6 +963,7 @@ impl Assembler<'_> {
             image: Some(stage.from.value.clone()),
             servers,
             project,
+            runs: None,
         });
     }
 
@@ -1043,6 +1060,7 @@ impl Assembler<'_> {
                 image: None,
                 servers,
                 project,
+                runs: None,
             });
         }
     }
@@ -2191,6 +2209,61 @@ fn uwsgi_config_items(resolved: &uwsgi::ResolvedUwsgi) -> Vec<ConfigItem> {
         referenced: false,
     }));
     items
+}
+
+/// Whether a compose service's image is built from a Dockerfile parity read.
+#[derive(Clone, Copy)]
+enum Built {
+    No,
+    Here,
+    DockerfileMissing,
+}
+
+/// What a container runs, for a workload where no app server was recognised:
+/// said where a link stops there, so the user knows whether parity could not
+/// see the command or saw one that is no app server.
+fn describe_command(
+    argv: &[shell::Word],
+    fs: &ContainerFs,
+    repo_files: &BTreeSet<String>,
+    image: Option<&str>,
+    built: Built,
+) -> String {
+    let Some(first) = argv.first() else {
+        return match (built, image) {
+            (Built::Here, _) => "its base image's command, which parity cannot see (neither the service nor the Dockerfile it builds sets CMD or ENTRYPOINT)".to_owned(),
+            (Built::DockerfileMissing, _) => "the command of an image built from a Dockerfile that is not in the repository, which parity cannot see".to_owned(),
+            (Built::No, Some(image)) => format!(
+                "its image's own command ({image}, not built from this repository), which parity cannot see"
+            ),
+            (Built::No, None) => "no command and no image in this file (another compose file must supply them)".to_owned(),
+        };
+    };
+    let base = |w: &shell::Word| w.text.rsplit('/').next().unwrap_or("").to_owned();
+    let script = if ["sh", "bash", "dash", "ash"].contains(&base(first).as_str()) {
+        argv.get(1)
+            .filter(|w| !w.text.starts_with('-'))
+            .unwrap_or(first)
+    } else {
+        first
+    };
+    let looks_like_file = script.text.contains('/') || script.text.ends_with(".sh");
+    if looks_like_file && !script.has_expansion() && fs.resolve(&script.text, repo_files).is_none()
+    {
+        return format!(
+            "`{}`, a file that is not in the repository (it comes with the image), so parity cannot see what it starts",
+            script.text
+        );
+    }
+    let mut shown: String = argv
+        .iter()
+        .map(|w| w.text.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    if shown.chars().count() > 80 {
+        shown = shown.chars().take(77).collect::<String>() + "...";
+    }
+    format!("`{shown}`, which is no app server parity reads (gunicorn, uWSGI)")
 }
 
 /// A uWSGI socket address: `:3031`, `0.0.0.0:3031`, `/run/app.sock`, `@abstract`.

@@ -885,6 +885,7 @@ impl Assembler<'_> {
                     image: c.image.as_ref().map(|i| i.value.clone()),
                     servers,
                     project: ctx.project,
+                    runs: None,
                 });
                 container.workload = Some(workload_index);
             }

@@ -212,6 +212,10 @@ pub struct Workload {
     pub servers: Vec<usize>,
     /// The deployment it belongs to: files of other deployments never link to it.
     pub project: usize,
+    /// What it runs, said when no app server was recognised in it (the links
+    /// that stop there quote it): its image's unseen command, a script not in
+    /// the repository, or the command line.
+    pub runs: Option<String>,
 }
 
 /// One deployment (a compose file, a Procfile): the scope within which names
