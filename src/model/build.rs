@@ -957,7 +957,7 @@ impl Assembler<'_> {
         self.model.workloads.push(Workload {
             kind: WorkloadKind::Image,
             file,
-            name: Spanned::new(path.to_owned(), stage.span),
+            name: Spanned::new(format!("the image of {path}"), stage.span),
             hostnames: Vec::new(),
             settings,
             image: Some(stage.from.value.clone()),
