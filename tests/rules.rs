@@ -188,3 +188,26 @@ fn every_rule_fails_its_fail_fixture_and_passes_its_pass_fixture() {
         );
     }
 }
+
+/// The README's rules table lists every rule (id, name, severity), so a new
+/// user sees the whole pack without running parity.
+#[test]
+fn the_readme_lists_every_rule() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let mut ids: Vec<(String, String, String)> = builtin()
+        .unwrap()
+        .iter()
+        .map(|p| (p.id.clone(), p.name.clone(), p.severity.as_str().to_owned()))
+        .collect();
+    for m in parity::policy::suppress::META_RULES {
+        ids.push((
+            m.id.to_owned(),
+            m.name.to_owned(),
+            m.severity.as_str().to_owned(),
+        ));
+    }
+    for (id, name, severity) in ids {
+        let row = format!("| {id} | {name} | {severity} |");
+        assert!(readme.contains(&row), "README lacks the row `{row}`");
+    }
+}
