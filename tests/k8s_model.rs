@@ -338,8 +338,8 @@ spec:
         upstream.settings["keepalive_timeout"].value.to_string(),
         "60s"
     );
-    // 90 s at the Ingress vs gunicorn's 20 s kill.
-    assert!(a.findings.iter().any(|f| f.rule == "PAR-T001"));
+    // 90 s at the Ingress vs gunicorn's 20 s kill (an Ingress hop: PAR-T004).
+    assert!(a.findings.iter().any(|f| f.rule == "PAR-T004"));
 }
 
 #[test]

@@ -120,6 +120,7 @@ fn has_subject(a: &Analysis, subject: Subject) -> bool {
         Subject::Hop | Subject::Workload | Subject::Server => !a.model.servers.is_empty(),
         Subject::Proxy | Subject::VersionSplit => !a.model.proxies.is_empty(),
         Subject::Directive => !a.model.directives.is_empty(),
+        Subject::IngressController => !a.model.k8s.ingress_controllers.is_empty(),
     }
 }
 

@@ -412,16 +412,18 @@ fn an_ingress_reaches_gunicorn_through_a_named_service_port() {
         "{}",
         hop.reason
     );
-    let t001 = a
+    // An Ingress hop is PAR-T004's, not PAR-T001's.
+    assert!(a.findings.iter().all(|f| f.rule != "PAR-T001"));
+    let t004 = a
         .findings
         .iter()
-        .find(|f| f.rule == "PAR-T001")
-        .expect("PAR-T001 fires through the Ingress hop");
-    assert_eq!(t001.severity.as_str(), "error");
-    assert_eq!(a.map.get(t001.primary.span.file).path, "k8s/ingress.yaml");
-    assert_eq!(a.map.text(t001.primary.span), "\"120\"");
+        .find(|f| f.rule == "PAR-T004")
+        .expect("PAR-T004 fires through the Ingress hop");
+    assert_eq!(t004.severity.as_str(), "error");
+    assert_eq!(a.map.get(t004.primary.span.file).path, "k8s/ingress.yaml");
+    assert_eq!(a.map.text(t004.primary.span), "\"120\"");
     assert_eq!(
-        a.map.get(t001.related[0].span.file).path,
+        a.map.get(t004.related[0].span.file).path,
         "k8s/deployment.yaml"
     );
     // A unit makes ingress-nginx ignore the annotation: the default holds, and the annotation is kept.
@@ -436,14 +438,19 @@ fn an_ingress_reaches_gunicorn_through_a_named_service_port() {
     // The ALB Ingress is no ingress-nginx hop.
     assert_eq!(a.model.k8s.ignored.len(), 1);
     assert!(a.model.k8s.ignored[0].reason.contains("`alb`"));
-    // T001 through the Ingress hop; the rest is information (K006: the
-    // controller does not buffer responses by default; K005 undecided: the
-    // image's gunicorn.conf.py is not visible).
-    assert!(a.findings.iter().any(|f| f.rule == "PAR-T001"));
+    // The unit is reported where it is written, with the value used instead.
+    let t010: Vec<_> = a.findings.iter().filter(|f| f.rule == "PAR-T010").collect();
+    assert_eq!(t010.len(), 1, "{:?}", rules_of(&a));
+    assert_eq!(a.map.text(t010[0].primary.span), "\"120s\"");
+    assert!(t010[0].message.contains("uses 60s"), "{}", t010[0].message);
+    // T004 through the Ingress hop and T010; the rest is information (K006:
+    // the controller does not buffer responses by default; K005 undecided:
+    // the image's gunicorn.conf.py is not visible; V002: ingress-nginx is retired).
+    assert!(a.findings.iter().any(|f| f.rule == "PAR-T004"));
     assert!(
         a.findings
             .iter()
-            .filter(|f| f.rule != "PAR-T001")
+            .filter(|f| f.rule != "PAR-T004" && f.rule != "PAR-T010")
             .all(|f| f.severity == parity::finding::Severity::Info),
         "{:?}",
         rules_of(&a)
@@ -541,11 +548,12 @@ fn the_same_service_name_in_two_apps_does_not_cross_link() {
         "{:?}",
         a.links.unlinked
     );
-    // Only the blog's Ingress (default 60 s) against the blog's 30 s gunicorn.
-    let t001: Vec<_> = a.findings.iter().filter(|f| f.rule == "PAR-T001").collect();
-    assert_eq!(t001.len(), 1, "{:?}", rules_of(&a));
+    // Only the blog's Ingress (default 60 s) against the blog's 30 s gunicorn
+    // (an Ingress hop: PAR-T004).
+    let t004: Vec<_> = a.findings.iter().filter(|f| f.rule == "PAR-T004").collect();
+    assert_eq!(t004.len(), 1, "{:?}", rules_of(&a));
     assert_eq!(
-        a.map.get(t001[0].primary.span.file).path,
+        a.map.get(t004[0].primary.span.file).path,
         "apps/blog/k8s/app.yaml"
     );
 }

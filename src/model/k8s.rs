@@ -43,6 +43,11 @@ pub struct K8sModel {
     /// ingress-nginx controller ConfigMap values the controller rejects
     /// (`(key, value span, why)`): it logs a warning and keeps its default.
     pub controller_ignored: Vec<k8s::IgnoredSetting>,
+    /// Ingress controllers per deployment scope: ingress-nginx where the
+    /// scope has an Ingress it handles, its controller ConfigMap or its
+    /// controller Deployment; another controller where the scope has an
+    /// Ingress of it (see [`K8sModel::ignored`]).
+    pub ingress_controllers: Vec<IngressControllerScope>,
     /// Source-map files parity made from ConfigMap keys. No span of the model
     /// points into them: their spans were mapped back into the manifests.
     pub embedded_files: Vec<FileId>,
@@ -239,6 +244,64 @@ impl IngressRoute {
     pub fn namespace(&self) -> &str {
         namespace_or_default(self.namespace.as_ref())
     }
+}
+
+/// An Ingress controller in one deployment scope (a [`Model::projects`] entry).
+#[derive(Debug, Clone)]
+pub struct IngressControllerScope {
+    pub project: usize,
+    /// `ingress-nginx`, or who runs the Ingresses parity does not model
+    /// (`the AWS Load Balancer Controller`, `Traefik`, `another controller`).
+    pub tool: String,
+    /// The scope's directory (`k8s`, or empty for the repository root).
+    pub dir: String,
+    /// What shows the controller runs here, in manifest order: `Ingress
+    /// shop/web`, `ConfigMap ingress-nginx/ingress-nginx-controller`,
+    /// `Deployment ingress-nginx/ingress-nginx-controller (image ...)`.
+    pub evidence: Vec<Spanned<String>>,
+    /// Annotation and controller ConfigMap values ingress-nginx ignores.
+    pub ignored: Vec<IgnoredValue>,
+}
+
+/// An ingress-nginx annotation or controller ConfigMap value that the
+/// controller ignores, and the value it uses instead.
+#[derive(Debug, Clone)]
+pub struct IgnoredValue {
+    /// The annotation or ConfigMap key as written.
+    pub name: String,
+    /// `annotation` or `configmap`.
+    pub source: &'static str,
+    /// `Ingress shop/web` or `ConfigMap ingress-nginx/ingress-nginx-controller`.
+    pub object: String,
+    /// The value as written, spanning it.
+    pub value: Spanned<String>,
+    pub reason: k8s::IgnoredReason,
+    /// The controller's explanation.
+    pub why: String,
+    /// What the controller uses instead, with where that comes from (the
+    /// controller ConfigMap or the built-in default).
+    pub used: Setting,
+}
+
+const INGRESS_NGINX: &str = "ingress-nginx";
+
+/// True when a container runs the ingress-nginx controller: its image
+/// (`registry.k8s.io/ingress-nginx/controller`, the older
+/// `*/nginx-ingress-controller`) or its `/nginx-ingress-controller` command.
+/// NGINX Inc's controller (`nginx/nginx-ingress`) matches neither.
+fn runs_ingress_nginx(c: &k8s::Container) -> bool {
+    let image = c.image.as_ref().is_some_and(|i| {
+        let v = i.value.to_ascii_lowercase();
+        v.contains("ingress-nginx/controller") || v.contains("nginx-ingress-controller")
+    });
+    let command = c
+        .command
+        .iter()
+        .chain(c.args.iter())
+        .flatten()
+        .next()
+        .is_some_and(|w| w.value.rsplit('/').next() == Some("nginx-ingress-controller"));
+    image || command
 }
 
 /// Something that routes traffic that parity does not model.
@@ -585,6 +648,35 @@ fn prestop_setting(c: &k8s::Container) -> Setting {
     }
 }
 
+/// The program an exec preStop hook runs, by its base name (`/bin/sh` ->
+/// `sh`); unset without an exec hook.
+fn prestop_program(c: &k8s::Container) -> Setting {
+    match &c.pre_stop_program {
+        Some(t) => Setting::new(
+            Value::Str(t.value.rsplit('/').next().unwrap_or("").to_owned()),
+            Origin::File { span: t.span },
+        ),
+        None => Setting::new(Value::Unset, Origin::File { span: c.name.span }),
+    }
+}
+
+/// Whether the image is distroless or `scratch`-like by its name
+/// (`gcr.io/distroless/*`, any `*distroless*` repository, `scratch`): such
+/// images have no shell and no `sleep`. Other images are taken to have them.
+fn image_distroless(c: &k8s::Container) -> Setting {
+    match &c.image {
+        Some(i) => {
+            let v = i.value.to_ascii_lowercase();
+            let repo = v.split(['@']).next().unwrap_or("");
+            let name = repo.rsplit('/').next().unwrap_or("");
+            let name = name.split(':').next().unwrap_or("");
+            let bare = repo.contains("distroless") || name == "scratch";
+            Setting::new(Value::Bool(bare), Origin::File { span: i.span })
+        }
+        None => Setting::new(Value::Bool(false), Origin::File { span: c.name.span }),
+    }
+}
+
 /// True when `c` runs nginx: an nginx image, an `nginx`/`openresty` command,
 /// or a ConfigMap mounted into nginx's configuration directory.
 fn runs_nginx(c: &k8s::Container, mounts: &[CmMount]) -> bool {
@@ -700,6 +792,18 @@ impl Assembler<'_> {
                     let words: Vec<&yaml::Text> =
                         c.command.iter().chain(c.args.iter()).flatten().collect();
                     controller_cm_names.extend(configmap_flag(&words));
+                    if runs_ingress_nginx(c) {
+                        let ns = namespace_or_default(w.meta.namespace.as_ref());
+                        let (image, span) = c
+                            .image
+                            .as_ref()
+                            .map_or(("no image", c.name.span), |i| (i.value.as_str(), i.span));
+                        let seen =
+                            format!("{} {ns}/{} (image {image})", w.meta.kind, w.meta.name.value);
+                        self.controller_scope(project_of[i], INGRESS_NGINX)
+                            .evidence
+                            .push(Spanned::new(seen, span));
+                    }
                 }
                 if w.containers.is_empty() {
                     continue;
@@ -729,11 +833,42 @@ impl Assembler<'_> {
             .iter()
             .map(|c| k8s::ingress_nginx_controller_config(c.cm))
             .collect();
-        for cfg in &controller_configs {
+        for (c, cfg) in controllers.iter().zip(&controller_configs) {
             self.model
                 .k8s
                 .controller_ignored
                 .extend(cfg.ignored.iter().cloned());
+            let meta = &c.cm.meta;
+            let object = format!(
+                "ConfigMap {}/{}",
+                namespace_or_default(meta.namespace.as_ref()),
+                meta.name.value
+            );
+            let mut ignored = Vec::new();
+            for (key, span, why) in &cfg.ignored {
+                let Some((model_key, reason)) = k8s::ignored_reason(key, false) else {
+                    continue;
+                };
+                let Some((_, text)) = c.cm.data.iter().find(|(k, t)| k == key && t.span == *span)
+                else {
+                    continue;
+                };
+                let Some(used) = cfg.settings.get(model_key) else {
+                    continue;
+                };
+                ignored.push(IgnoredValue {
+                    name: key.clone(),
+                    source: "configmap",
+                    object: object.clone(),
+                    value: Spanned::new(text.value.clone(), *span),
+                    reason,
+                    why: why.clone(),
+                    used: used.clone(),
+                });
+            }
+            let scope = self.controller_scope(c.project, INGRESS_NGINX);
+            scope.evidence.push(Spanned::new(object, meta.name.span));
+            scope.ignored.extend(ignored);
         }
         for (i, (file, m)) in manifests.iter().enumerate() {
             for o in &m.objects {
@@ -864,6 +999,8 @@ impl Assembler<'_> {
             };
             settings.insert("stop_grace_period", grace);
             settings.insert("prestop_delay", prestop_setting(c));
+            settings.insert("prestop_program", prestop_program(c));
+            settings.insert("image_distroless", image_distroless(c));
             let workload_index = self.model.workloads.len();
             let servers = self.add_app_server(&argv, &env, &fs, Some(workload_index));
             if !servers.is_empty() {
@@ -1122,15 +1259,22 @@ impl Assembler<'_> {
             None => format!("Ingress {}", ing.meta.name.value),
         };
         let other = match &ing.class {
-            Some(class) if !class.to_ascii_lowercase().contains("nginx") => Some(format!(
-                "ingress class `{class}` is run by {}",
-                ingress_controller_of(class)
-            )),
+            Some(class) if !class.to_ascii_lowercase().contains("nginx") => {
+                let who = ingress_controller_of(class);
+                Some((who, format!("ingress class `{class}` is run by {who}")))
+            }
             Some(_) => None,
-            None => controller_from_annotations(&ing.meta.annotations)
-                .map(|who| format!("it sets no ingress class, and its annotations are for {who}")),
+            None => controller_from_annotations(&ing.meta.annotations).map(|who| {
+                (
+                    who,
+                    format!("it sets no ingress class, and its annotations are for {who}"),
+                )
+            }),
         };
-        if let Some(why) = other {
+        if let Some((who, why)) = other {
+            self.controller_scope(project, who)
+                .evidence
+                .push(Spanned::new(shown.clone(), ing.meta.name.span));
             self.model.k8s.ignored.push(Ignored {
                 span: ing.meta.name.span,
                 what: shown,
@@ -1142,6 +1286,7 @@ impl Assembler<'_> {
         }
         let mut settings = Settings::new();
         let mut upstream_settings = Settings::new();
+        let mut chosen_by_key: BTreeMap<&str, Setting> = BTreeMap::new();
         for (k, s) in &ing.settings {
             let from_controller = controller
                 .and_then(|c| c.settings.get(k))
@@ -1150,6 +1295,7 @@ impl Assembler<'_> {
                 Some(c) if s.origin.is_default() => c.clone(),
                 _ => s.clone(),
             };
+            chosen_by_key.insert(k, chosen.clone());
             // Upstream keepalive belongs to the controller's upstream, not the location.
             match *k {
                 "keepalive_connections" => {
@@ -1166,6 +1312,30 @@ impl Assembler<'_> {
         // The template sends `Connection: $connection_upgrade`, a map that is
         // `upgrade` for WebSocket requests and otherwise empty (no header) when
         // upstream keepalive is on, `close` when it is off.
+        let mut ignored = Vec::new();
+        for (name, span, why) in &ing.ignored_annotations {
+            let Some((key, reason)) = k8s::ignored_reason(name, true) else {
+                continue;
+            };
+            let found = ing.meta.annotations.iter().rev().find(|(a, _)| a == name);
+            let (Some((_, text)), Some(used)) = (found, chosen_by_key.get(key)) else {
+                continue;
+            };
+            ignored.push(IgnoredValue {
+                name: name.clone(),
+                source: "annotation",
+                object: shown.clone(),
+                value: Spanned::new(text.value.clone(), *span),
+                reason,
+                why: why.clone(),
+                used: used.clone(),
+            });
+        }
+        let scope = self.controller_scope(project, INGRESS_NGINX);
+        scope
+            .evidence
+            .push(Spanned::new(shown.clone(), ing.meta.name.span));
+        scope.ignored.extend(ignored);
         let connection = match upstream_settings.get("keepalive").map(|s| &s.value) {
             Some(Value::Int(n)) if *n > 0 => Value::List(vec![Value::Str("upgrade".into())]),
             Some(Value::Int(_)) => Value::List(vec![
@@ -1243,6 +1413,36 @@ impl Assembler<'_> {
                 ignored_annotations: ing.ignored_annotations.clone(),
             });
         }
+    }
+}
+
+impl Assembler<'_> {
+    /// The entry of a controller in a deployment scope, created on first use.
+    fn controller_scope(&mut self, project: usize, tool: &str) -> &mut IngressControllerScope {
+        let scopes = &mut self.model.k8s.ingress_controllers;
+        let i = match scopes
+            .iter()
+            .position(|s| s.project == project && s.tool == tool)
+        {
+            Some(i) => i,
+            None => {
+                let dir = self
+                    .model
+                    .projects
+                    .get(project)
+                    .map(|p| p.dir.clone())
+                    .unwrap_or_default();
+                scopes.push(IngressControllerScope {
+                    project,
+                    tool: tool.to_owned(),
+                    dir,
+                    evidence: Vec::new(),
+                    ignored: Vec::new(),
+                });
+                scopes.len() - 1
+            }
+        };
+        &mut scopes[i]
     }
 }
 

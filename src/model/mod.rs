@@ -15,8 +15,8 @@ mod containerfs;
 use std::collections::BTreeMap;
 
 pub use build::k8s_build::{
-    Ignored, IngressRoute, K8sModel, NamedPort, Pod, PodContainer, Service, ServicePort,
-    ServiceRef, TargetPort, manifest_affinity, scope_dir,
+    Ignored, IgnoredValue, IngressControllerScope, IngressRoute, K8sModel, NamedPort, Pod,
+    PodContainer, Service, ServicePort, ServiceRef, TargetPort, manifest_affinity, scope_dir,
 };
 pub use build::{RepoLoader, build};
 pub use containerfs::ContainerFs;

@@ -57,6 +57,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../policies/shutdown/PAR-S002-no-prestop-delay-behind-router.yaml"),
     ),
     (
+        "policies/shutdown/PAR-S003-prestop-exec-binary-missing.yaml",
+        include_str!("../../policies/shutdown/PAR-S003-prestop-exec-binary-missing.yaml"),
+    ),
+    (
         "policies/shutdown/PAR-S004-compose-stop-grace-below-drain.yaml",
         include_str!("../../policies/shutdown/PAR-S004-compose-stop-grace-below-drain.yaml"),
     ),
@@ -67,6 +71,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
     (
         "policies/timeouts/PAR-T002-harakiri-shorter-than-proxy-read.yaml",
         include_str!("../../policies/timeouts/PAR-T002-harakiri-shorter-than-proxy-read.yaml"),
+    ),
+    (
+        "policies/timeouts/PAR-T004-ingress-read-timeout-above-hard-kill.yaml",
+        include_str!("../../policies/timeouts/PAR-T004-ingress-read-timeout-above-hard-kill.yaml"),
     ),
     (
         "policies/timeouts/PAR-T005-timeout-of-wrong-family.yaml",
@@ -81,8 +89,16 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../policies/timeouts/PAR-T009-connect-timeout-above-os-limit.yaml"),
     ),
     (
+        "policies/timeouts/PAR-T010-ingress-annotation-not-integer.yaml",
+        include_str!("../../policies/timeouts/PAR-T010-ingress-annotation-not-integer.yaml"),
+    ),
+    (
         "policies/versions/PAR-V001-nginx-version-sensitive-default.yaml",
         include_str!("../../policies/versions/PAR-V001-nginx-version-sensitive-default.yaml"),
+    ),
+    (
+        "policies/versions/PAR-V002-retired-controller.yaml",
+        include_str!("../../policies/versions/PAR-V002-retired-controller.yaml"),
     ),
     (
         "policies/parsing/PAR-P001-unknown-gunicorn-setting.yaml",

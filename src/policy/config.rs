@@ -941,9 +941,9 @@ mod tests {
         assert_eq!(e.help.as_deref(), Some("did you mean `margin`?"));
 
         let mut pack = builtin().unwrap();
-        let c = parse("[rules.PAR-T010]\nseverity = \"info\"\n").unwrap();
+        let c = parse("[rules.PAR-T099]\nseverity = \"info\"\n").unwrap();
         let e = c.apply(&mut pack, &[]).unwrap_err();
-        assert_eq!(e.message, "no rule `PAR-T010`");
+        assert_eq!(e.message, "no rule `PAR-T099`");
         assert_eq!(e.line_col(), Some((1, 8)));
 
         let mut pack = builtin().unwrap();

@@ -28,16 +28,20 @@ pub const RULE_DOCS: &[(&str, &str)] = &[
     ("PAR-P001", include_str!("../../docs/rules/PAR-P001.md")),
     ("PAR-P002", include_str!("../../docs/rules/PAR-P002.md")),
     ("PAR-P003", include_str!("../../docs/rules/PAR-P003.md")),
+    ("PAR-S003", include_str!("../../docs/rules/PAR-S003.md")),
     ("PAR-S004", include_str!("../../docs/rules/PAR-S004.md")),
     ("PAR-S005", include_str!("../../docs/rules/PAR-S005.md")),
     ("PAR-S006", include_str!("../../docs/rules/PAR-S006.md")),
     ("PAR-S007", include_str!("../../docs/rules/PAR-S007.md")),
     ("PAR-T001", include_str!("../../docs/rules/PAR-T001.md")),
     ("PAR-T002", include_str!("../../docs/rules/PAR-T002.md")),
+    ("PAR-T004", include_str!("../../docs/rules/PAR-T004.md")),
     ("PAR-T005", include_str!("../../docs/rules/PAR-T005.md")),
     ("PAR-T008", include_str!("../../docs/rules/PAR-T008.md")),
     ("PAR-T009", include_str!("../../docs/rules/PAR-T009.md")),
+    ("PAR-T010", include_str!("../../docs/rules/PAR-T010.md")),
     ("PAR-V001", include_str!("../../docs/rules/PAR-V001.md")),
+    ("PAR-V002", include_str!("../../docs/rules/PAR-V002.md")),
 ];
 
 /// The documentation page of rule `id`.

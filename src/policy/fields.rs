@@ -5,7 +5,8 @@
 use super::expr::Type;
 use crate::finding::Label;
 use crate::model::{
-    AppServer, ConfigItemKind, NginxDirective, Proxy, Settings, Upstream, UpstreamServer, Workload,
+    AppServer, ConfigItemKind, IngressControllerScope, NginxDirective, Proxy, Settings, Upstream,
+    UpstreamServer, Workload,
 };
 use crate::origin::Origin;
 use crate::span::Span;
@@ -29,17 +30,20 @@ pub enum Subject {
     /// The outcome of another rule that depends on the nginx version, which
     /// parity does not know: `split.*`.
     VersionSplit,
+    /// An Ingress controller in one deployment scope: `controller.*`.
+    IngressController,
 }
 
 impl Subject {
     /// Every subject, in the order the docs list them.
-    pub const ALL: [Subject; 6] = [
+    pub const ALL: [Subject; 7] = [
         Subject::Hop,
         Subject::Workload,
         Subject::Server,
         Subject::Proxy,
         Subject::Directive,
         Subject::VersionSplit,
+        Subject::IngressController,
     ];
 
     #[must_use]
@@ -56,6 +60,7 @@ impl Subject {
             Subject::Proxy => "proxy",
             Subject::Directive => "directive",
             Subject::VersionSplit => "version_split",
+            Subject::IngressController => "ingress_controller",
         }
     }
 }
@@ -121,6 +126,8 @@ const CONTAINER: &[(&str, Type)] = &[
     ("container.orchestrator", Type::String),
     ("container.stop_grace_period", Type::Duration),
     ("container.prestop_delay", Type::Duration),
+    ("container.prestop_program", Type::String),
+    ("container.image_distroless", Type::Bool),
     ("container.routed", Type::Bool),
     ("container.stop_signal", Type::String),
 ];
@@ -155,6 +162,13 @@ const SPLIT: &[(&str, Type)] = &[
     ("split.help", Type::String),
 ];
 
+const CONTROLLER: &[(&str, Type)] = &[
+    ("controller.tool", Type::String),
+    ("controller.scope", Type::String),
+    ("controller.seen", Type::String),
+    ("controller.evidence", Type::String),
+];
+
 fn tables(subject: Subject) -> &'static [&'static [(&'static str, Type)]] {
     match subject {
         Subject::Hop => &[PROXY, UPSTREAM, APP, CONTAINER, HOP],
@@ -162,6 +176,7 @@ fn tables(subject: Subject) -> &'static [&'static [(&'static str, Type)]] {
         Subject::Proxy => &[PROXY, UPSTREAM],
         Subject::Directive => &[DIRECTIVE],
         Subject::VersionSplit => &[SPLIT],
+        Subject::IngressController => &[CONTROLLER],
     }
 }
 
@@ -179,21 +194,45 @@ const IMMEDIATE_ENV_ITEM: &[(&str, Type)] = &[
     ("item.variables", Type::String),
 ];
 
+const IGNORED_VALUE_ITEM: &[(&str, Type)] = &[
+    ("item.name", Type::String),
+    ("item.value", Type::String),
+    ("item.source", Type::String),
+    ("item.object", Type::String),
+    ("item.reason", Type::String),
+    ("item.why", Type::String),
+    ("item.used", Type::String),
+];
+
+/// Where the items of a list come from.
+#[derive(Clone, Copy)]
+enum ListSource {
+    /// An app server's config items of this kind.
+    App(ConfigItemKind),
+    /// The values an ingress-nginx controller ignores in its scope.
+    ControllerIgnored,
+}
+
 /// Lists of spanned items a policy can iterate with `for_each` (one
 /// evaluation, and at most one finding, per item), with each item's fields.
 /// The fields of a table: path and type.
 type Table = &'static [(&'static str, Type)];
 
-const LISTS: &[(&str, ConfigItemKind, Table)] = &[
+const LISTS: &[(&str, ListSource, Table)] = &[
     (
         "app.unknown_settings",
-        ConfigItemKind::UnknownSetting,
+        ListSource::App(ConfigItemKind::UnknownSetting),
         UNKNOWN_SETTING_ITEM,
     ),
     (
         "app.env_in_immediate_options",
-        ConfigItemKind::EnvInImmediateOption,
+        ListSource::App(ConfigItemKind::EnvInImmediateOption),
         IMMEDIATE_ENV_ITEM,
+    ),
+    (
+        "controller.ignored_settings",
+        ListSource::ControllerIgnored,
+        IGNORED_VALUE_ITEM,
     ),
 ];
 
@@ -265,13 +304,53 @@ fn item_fields(list: &str) -> Option<&'static [(&'static str, Type)]> {
 
 /// The items of `list` for one server, each as its fields (without the
 /// `item.` prefix); every field points at the item's span.
-pub(super) fn list_items(app: &AppServer, list: &str) -> Vec<Settings> {
-    let Some((_, kind, _)) = LISTS.iter().find(|(l, _, _)| *l == list) else {
-        return Vec::new();
-    };
+pub(super) fn list_items(ctx: &Ctx<'_>, list: &str) -> Vec<Settings> {
+    match LISTS.iter().find(|(l, _, _)| *l == list) {
+        Some((_, ListSource::App(kind), _)) => ctx
+            .app
+            .map_or_else(Vec::new, |app| app_list_items(app, *kind)),
+        Some((_, ListSource::ControllerIgnored, _)) => ctx
+            .controller
+            .map_or_else(Vec::new, controller_ignored_items),
+        None => Vec::new(),
+    }
+}
+
+/// The values ingress-nginx ignores in a scope; every field points at the
+/// value as written, except `used`, which points where the value used
+/// instead comes from.
+fn controller_ignored_items(scope: &IngressControllerScope) -> Vec<Settings> {
+    scope
+        .ignored
+        .iter()
+        .map(|i| {
+            let at = |v: &str| {
+                Setting::new(
+                    Value::Str(v.to_owned()),
+                    Origin::File { span: i.value.span },
+                )
+            };
+            let mut fields = Settings::new();
+            fields.insert("name", at(&i.name));
+            fields.insert("value", at(&i.value.value));
+            fields.insert("source", at(i.source));
+            fields.insert("object", at(&i.object));
+            fields.insert("reason", at(i.reason.as_str()));
+            fields.insert("why", at(&i.why));
+            let used = match &i.used.value {
+                v @ Value::Unknown(_) => v.clone(),
+                v => Value::Str(v.to_string()),
+            };
+            fields.insert("used", Setting::new(used, i.used.origin.clone()));
+            fields
+        })
+        .collect()
+}
+
+fn app_list_items(app: &AppServer, kind: ConfigItemKind) -> Vec<Settings> {
     app.config_items
         .iter()
-        .filter(|i| i.kind == *kind)
+        .filter(|i| i.kind == kind)
         .map(|i| {
             let at = |v: Value| Setting::new(v, Origin::File { span: i.name.span });
             let text = |v: Option<&str>| v.map_or(Value::Unset, |s| Value::Str(s.to_owned()));
@@ -376,6 +455,8 @@ pub(super) struct Ctx<'a> {
     pub hop: Option<HopVia<'a>>,
     /// Under `for_each`: the fields of the current item.
     pub item: Option<&'a Settings>,
+    /// An Ingress controller in one deployment scope.
+    pub controller: Option<&'a IngressControllerScope>,
 }
 
 impl<'a> Ctx<'a> {
@@ -391,6 +472,7 @@ impl<'a> Ctx<'a> {
             weak: None,
             hop: None,
             item: None,
+            controller: None,
         }
     }
 
@@ -415,6 +497,9 @@ impl<'a> Ctx<'a> {
         if let Some(a) = self.app {
             return a.command.span;
         }
+        if let Some(e) = self.controller.and_then(|c| c.evidence.first()) {
+            return e.span;
+        }
         self.container
             .map_or(Span::new(crate::span::FileId(0), 0, 0), |w| w.name.span)
     }
@@ -434,6 +519,7 @@ impl<'a> Ctx<'a> {
                 .and_then(|i| i.get(name).cloned())
                 .unwrap_or_else(|| unknown("not an item field")),
             "hop" => self.hop_field(name),
+            "controller" => self.controller_field(name),
             _ => unknown("no such field"),
         }
     }
@@ -647,6 +733,46 @@ impl<'a> Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    fn controller_field(&self, name: &str) -> Setting {
+        let Some(c) = self.controller else {
+            return unknown("this subject is not an ingress controller");
+        };
+        let at = Origin::File {
+            span: self.anchor(),
+        };
+        let value = match name {
+            "tool" => c.tool.clone(),
+            "scope" => {
+                if c.dir.is_empty() {
+                    "the repository root".to_owned()
+                } else {
+                    format!("`{}`", c.dir)
+                }
+            }
+            "seen" => c
+                .evidence
+                .first()
+                .map_or_else(String::new, |e| e.value.clone()),
+            "evidence" => {
+                const SHOWN: usize = 4;
+                let mut text: Vec<&str> = c
+                    .evidence
+                    .iter()
+                    .take(SHOWN)
+                    .map(|e| e.value.as_str())
+                    .collect();
+                let more = c.evidence.len().saturating_sub(SHOWN);
+                let more_text = format!("{more} more");
+                if more > 0 {
+                    text.push(&more_text);
+                }
+                text.join(", ")
+            }
+            _ => return unknown("no such field"),
+        };
+        Setting::new(Value::Str(value), at)
+    }
+
     fn hop_field(&self, name: &str) -> Setting {
         let Some(via) = self.hop else {
             return unknown("this subject is not a hop");

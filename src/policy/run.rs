@@ -247,6 +247,15 @@ pub fn evaluate(
                     run.one(policy, &ctx);
                 }
             }
+            Subject::IngressController => {
+                for scope in &model.k8s.ingress_controllers {
+                    let ctx = Ctx {
+                        controller: Some(scope),
+                        ..Ctx::empty()
+                    };
+                    run.each(policy, &ctx);
+                }
+            }
             // After every other rule has run.
             Subject::VersionSplit => {}
         }
@@ -297,8 +306,7 @@ impl Run<'_> {
             self.one(policy, ctx);
             return;
         };
-        let Some(app) = ctx.app else { return };
-        for item in list_items(app, list) {
+        for item in list_items(ctx, list) {
             let ctx = Ctx {
                 item: Some(&item),
                 ..*ctx

@@ -168,6 +168,63 @@ const fn key(
     }
 }
 
+/// Why the controller ignored an annotation or ConfigMap value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IgnoredReason {
+    /// An integer setting whose value the controller's integer parsing
+    /// refuses (`"60s"`, `"1m"`).
+    NotAnInteger,
+    /// A word setting (`proxy-buffering`, `proxy-http-version`) with another word.
+    NotAWord,
+    /// A `proxy-next-upstream` value that fails validation.
+    InvalidConditions,
+    /// An annotation ingress-nginx does not read per Ingress (`upstream-keepalive-*`).
+    NoSuchAnnotation,
+}
+
+impl IgnoredReason {
+    /// The word policies read (`item.reason`).
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IgnoredReason::NotAnInteger => "not-an-integer",
+            IgnoredReason::NotAWord => "not-a-word",
+            IgnoredReason::InvalidConditions => "invalid-conditions",
+            IgnoredReason::NoSuchAnnotation => "no-such-annotation",
+        }
+    }
+}
+
+/// For an ignored annotation (`nginx.ingress.kubernetes.io/<name>`) or
+/// controller ConfigMap key (matched case-insensitively, as mapstructure
+/// does): the model key of the setting whose value is used instead, and why
+/// the value was ignored. `None` for a name that is no setting parity reads.
+#[must_use]
+pub fn ignored_reason(name: &str, annotation: bool) -> Option<(&'static str, IgnoredReason)> {
+    let suffix = if annotation {
+        name.strip_prefix(ANNOTATION_PREFIX)?
+    } else {
+        name
+    };
+    let k = KEYS.iter().find(|k| {
+        if annotation {
+            k.name == suffix
+        } else {
+            k.name.eq_ignore_ascii_case(suffix)
+        }
+    })?;
+    let reason = if annotation && !k.annotation {
+        IgnoredReason::NoSuchAnnotation
+    } else {
+        match k.kind {
+            Kind::Seconds | Kind::Count => IgnoredReason::NotAnInteger,
+            Kind::Conditions => IgnoredReason::InvalidConditions,
+            Kind::Word(..) => IgnoredReason::NotAWord,
+        }
+    };
+    Some((k.key, reason))
+}
+
 /// The controller's settings from its ConfigMap, and the keys it ignored.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ControllerConfig {
@@ -492,6 +549,37 @@ mod tests {
         ] {
             assert!(!valid_next_upstream(bad), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn ignored_values_are_classified_by_the_setting_kind() {
+        let a = |n: &str| ignored_reason(&format!("{ANNOTATION_PREFIX}{n}"), true);
+        assert_eq!(
+            a("proxy-read-timeout"),
+            Some(("read_timeout", IgnoredReason::NotAnInteger))
+        );
+        assert_eq!(
+            a("proxy-next-upstream-tries"),
+            Some(("next_upstream_tries", IgnoredReason::NotAnInteger))
+        );
+        assert_eq!(
+            a("proxy-buffering"),
+            Some(("buffering", IgnoredReason::NotAWord))
+        );
+        assert_eq!(
+            a("proxy-next-upstream"),
+            Some(("next_upstream", IgnoredReason::InvalidConditions))
+        );
+        assert_eq!(
+            a("upstream-keepalive-timeout"),
+            Some(("keepalive_timeout", IgnoredReason::NoSuchAnnotation))
+        );
+        assert_eq!(a("proxy-body-size"), None);
+        assert_eq!(ignored_reason("proxy-read-timeout", true), None);
+        assert_eq!(
+            ignored_reason("Upstream-Keepalive-Timeout", false),
+            Some(("keepalive_timeout", IgnoredReason::NotAnInteger))
+        );
     }
 
     #[test]

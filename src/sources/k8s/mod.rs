@@ -27,8 +27,8 @@ use crate::span::{FileId, Span, Spanned};
 use crate::value::Setting;
 
 pub use ingress_nginx::{
-    ANNOTATION_PREFIX, ControllerConfig, DEFAULTS_VERSIONS, IgnoredSetting,
-    ingress_nginx_configmap, ingress_nginx_controller_config,
+    ANNOTATION_PREFIX, ControllerConfig, DEFAULTS_VERSIONS, IgnoredReason, IgnoredSetting,
+    ignored_reason, ingress_nginx_configmap, ingress_nginx_controller_config,
 };
 use scalar::{Resolved, as_integer, resolve};
 
@@ -124,6 +124,9 @@ pub struct Container {
     pub working_dir: Option<Text>,
     pub ports: Vec<ContainerPort>,
     pub pre_stop: Option<PreStop>,
+    /// The program an `exec` preStop hook runs (`command[0]` as written:
+    /// `sleep`, `/bin/sh`); `None` without an exec hook.
+    pub pre_stop_program: Option<Text>,
     /// `lifecycle.stopSignal` (alpha since 1.33); the image's STOPSIGNAL otherwise.
     pub stop_signal: Option<Text>,
     /// `restartPolicy` of an init container; `Always` makes it a native
@@ -646,6 +649,13 @@ fn read_container(c: &Node, p: &mut Vec<Problem>) -> Option<Container> {
     let pre_stop = lifecycle
         .and_then(|l| l.get("preStop"))
         .and_then(|h| prestop::read(h, p));
+    // Problems of the hook are reported by `prestop::read`.
+    let pre_stop_program = lifecycle
+        .and_then(|l| l.get("preStop"))
+        .and_then(|h| h.get("exec"))
+        .and_then(|e| e.get("command"))
+        .and_then(|cmd| string_list(cmd, "preStop exec command", &mut Vec::new()))
+        .and_then(|argv| argv.into_iter().next());
     let stop_signal = lifecycle
         .and_then(|l| l.get("stopSignal"))
         .and_then(|n| string_text(n, "lifecycle.stopSignal", p))
@@ -675,6 +685,7 @@ fn read_container(c: &Node, p: &mut Vec<Problem>) -> Option<Container> {
             .filter_map(|port| read_container_port(port, p))
             .collect(),
         pre_stop,
+        pre_stop_program,
         stop_signal,
         restart_policy: c
             .get("restartPolicy")
