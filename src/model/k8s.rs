@@ -259,6 +259,10 @@ pub struct IngressControllerScope {
     /// shop/web`, `ConfigMap ingress-nginx/ingress-nginx-controller`,
     /// `Deployment ingress-nginx/ingress-nginx-controller (image ...)`.
     pub evidence: Vec<Spanned<String>>,
+    /// Some evidence names the controller explicitly (an ingress class, its
+    /// annotations, its ConfigMap or Deployment); an Ingress without class
+    /// or annotations goes to whatever the cluster's default class is.
+    pub explicit: bool,
     /// Annotation and controller ConfigMap values ingress-nginx ignores.
     pub ignored: Vec<IgnoredValue>,
 }
@@ -800,9 +804,9 @@ impl Assembler<'_> {
                             .map_or(("no image", c.name.span), |i| (i.value.as_str(), i.span));
                         let seen =
                             format!("{} {ns}/{} (image {image})", w.meta.kind, w.meta.name.value);
-                        self.controller_scope(project_of[i], INGRESS_NGINX)
-                            .evidence
-                            .push(Spanned::new(seen, span));
+                        let scope = self.controller_scope(project_of[i], INGRESS_NGINX);
+                        scope.evidence.push(Spanned::new(seen, span));
+                        scope.explicit = true;
                     }
                 }
                 if w.containers.is_empty() {
@@ -868,6 +872,7 @@ impl Assembler<'_> {
             }
             let scope = self.controller_scope(c.project, INGRESS_NGINX);
             scope.evidence.push(Spanned::new(object, meta.name.span));
+            scope.explicit = true;
             scope.ignored.extend(ignored);
         }
         for (i, (file, m)) in manifests.iter().enumerate() {
@@ -1272,9 +1277,11 @@ impl Assembler<'_> {
             }),
         };
         if let Some((who, why)) = other {
-            self.controller_scope(project, who)
+            let scope = self.controller_scope(project, who);
+            scope
                 .evidence
                 .push(Spanned::new(shown.clone(), ing.meta.name.span));
+            scope.explicit = true;
             self.model.k8s.ignored.push(Ignored {
                 span: ing.meta.name.span,
                 what: shown,
@@ -1331,10 +1338,17 @@ impl Assembler<'_> {
                 used: used.clone(),
             });
         }
+        let explicit = ing.class.is_some()
+            || ing
+                .meta
+                .annotations
+                .iter()
+                .any(|(a, _)| a.starts_with(k8s::ANNOTATION_PREFIX));
         let scope = self.controller_scope(project, INGRESS_NGINX);
         scope
             .evidence
             .push(Spanned::new(shown.clone(), ing.meta.name.span));
+        scope.explicit |= explicit;
         scope.ignored.extend(ignored);
         let connection = match upstream_settings.get("keepalive").map(|s| &s.value) {
             Some(Value::Int(n)) if *n > 0 => Value::List(vec![Value::Str("upgrade".into())]),
@@ -1437,6 +1451,7 @@ impl Assembler<'_> {
                     tool: tool.to_owned(),
                     dir,
                     evidence: Vec::new(),
+                    explicit: false,
                     ignored: Vec::new(),
                 });
                 scopes.len() - 1

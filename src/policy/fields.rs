@@ -167,6 +167,7 @@ const CONTROLLER: &[(&str, Type)] = &[
     ("controller.scope", Type::String),
     ("controller.seen", Type::String),
     ("controller.evidence", Type::String),
+    ("controller.explicit", Type::Bool),
 ];
 
 fn tables(subject: Subject) -> &'static [&'static [(&'static str, Type)]] {
@@ -740,6 +741,9 @@ impl Ctx<'_> {
         let at = Origin::File {
             span: self.anchor(),
         };
+        if name == "explicit" {
+            return Setting::new(Value::Bool(c.explicit), at);
+        }
         let value = match name {
             "tool" => c.tool.clone(),
             "scope" => {
