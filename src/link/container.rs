@@ -21,10 +21,12 @@ pub(super) struct Rendered {
 /// Containers in which nginx reads the repository file `path`.
 fn readers<'m>(model: &'m Model, path: &str) -> Vec<(usize, &'m Container, &'m NginxFile)> {
     model
-        .containers
+        .nginx_readers(path)
         .iter()
-        .enumerate()
-        .filter_map(|(i, c)| c.nginx_file(path).map(|f| (i, c, f)))
+        .filter_map(|&i| {
+            let c = &model.containers[i];
+            c.nginx_file(path).map(|f| (i, c, f))
+        })
         .collect()
 }
 

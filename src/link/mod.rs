@@ -368,21 +368,14 @@ fn link_by_name(model: &Model, pi: usize, proxy_path: &str, ep: &Endpoint, links
     let port = ep.port;
     let addr = ep.addr();
     let via = &ep.via;
-    let named: Vec<usize> = model
-        .workloads
-        .iter()
-        .enumerate()
-        .filter(|(_, w)| w.hostnames.iter().any(|h| h == host))
-        .map(|(i, _)| i)
-        .collect();
+    let named: Vec<usize> = model.workloads_named(host).to_vec();
     // Names resolve only inside the deployment the proxy config belongs to:
     // the deployments whose nginx containers read it, when parity knows them;
     // otherwise those it lies under or that mount it.
     let nginx_projects: Vec<usize> = model
-        .containers
+        .nginx_readers(proxy_path)
         .iter()
-        .filter(|c| c.nginx_file(proxy_path).is_some())
-        .map(|c| c.project)
+        .map(|&c| model.containers[c].project)
         .collect();
     let candidates: Vec<usize> = named
         .iter()

@@ -261,13 +261,17 @@ fn compose_deployments(
         .iter()
         .map(|(f, _)| map.get(*f).path.clone())
         .collect();
-    let name_of = |p: &str| p.rsplit('/').next().unwrap_or(p).to_owned();
+    // Index by (directory, file name): scanning every compose file for every
+    // directory is quadratic in a monorepo.
+    let mut by_place: HashMap<(String, String), usize> = HashMap::new();
+    for (i, p) in paths.iter().enumerate() {
+        let name = p.rsplit('/').next().unwrap_or(p).to_owned();
+        by_place.entry((parent_dir(p), name)).or_insert(i);
+    }
     let find_in = |dir: &str, names: &[&str]| -> Option<usize> {
-        names.iter().find_map(|n| {
-            paths
-                .iter()
-                .position(|p| parent_dir(p) == dir && name_of(p) == *n)
-        })
+        names
+            .iter()
+            .find_map(|n| by_place.get(&(dir.to_owned(), (*n).to_owned())).copied())
     };
     let mut dirs: Vec<String> = paths.iter().map(|p| parent_dir(p)).collect();
     dirs.sort();
@@ -470,10 +474,26 @@ impl<'a> RepoLoader<'a> {
 
 impl nginx::IncludeLoader for RepoLoader<'_> {
     fn glob(&self, pattern: &str) -> Vec<String> {
+        // Only paths under the pattern's literal leading directories can
+        // match: a range of the sorted path set, not every path of the repo
+        // for every include (which made big monorepos quadratic).
+        let literal: Vec<&str> = pattern
+            .split('/')
+            .take_while(|c| !c.contains(['*', '?', '[', '\\']))
+            .collect();
+        let prefix = match literal.len() {
+            0 => String::new(),
+            n if n == pattern.split('/').count() => pattern.to_owned(),
+            _ => format!("{}/", literal.join("/")),
+        };
         let mut out: Vec<String> = self
             .inv
             .all_paths
-            .iter()
+            .range::<str, _>((
+                std::ops::Bound::Included(prefix.as_str()),
+                std::ops::Bound::Unbounded,
+            ))
+            .take_while(|p| p.starts_with(&prefix))
             .filter(|p| nginx::glob_matches(pattern, p))
             .cloned()
             .collect();
@@ -500,11 +520,44 @@ struct NginxContainer {
     mounts: Vec<(String, String)>,
 }
 
-impl NginxContainer {
-    fn mounts_path(&self, repo_path: &str) -> bool {
-        self.mounts
+/// nginx containers by the repository paths they mount: the first container
+/// (in order) mounting a file is found by looking up the file's ancestors,
+/// not by asking every container about every file.
+struct MountIndex {
+    by_repo: HashMap<String, Vec<usize>>,
+}
+
+impl MountIndex {
+    fn new(containers: &[NginxContainer]) -> Self {
+        let mut by_repo: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, c) in containers.iter().enumerate() {
+            for (_, r) in &c.mounts {
+                by_repo.entry(r.clone()).or_default().push(i);
+            }
+        }
+        MountIndex { by_repo }
+    }
+
+    /// The first container that mounts `repo_path` or a directory above it
+    /// (`""` is the whole repository).
+    fn first<'c>(
+        &self,
+        containers: &'c [NginxContainer],
+        repo_path: &str,
+    ) -> Option<&'c NginxContainer> {
+        let mut ancestors = vec![repo_path.to_owned()];
+        let mut dir = repo_path;
+        while let Some((parent, _)) = dir.rsplit_once('/') {
+            ancestors.push(parent.to_owned());
+            dir = parent;
+        }
+        ancestors.push(String::new());
+        ancestors
             .iter()
-            .any(|(_, r)| repo_path == r || r.is_empty() || repo_path.starts_with(&format!("{r}/")))
+            .filter_map(|a| self.by_repo.get(a))
+            .flatten()
+            .min()
+            .and_then(|&i| containers.get(i))
     }
 }
 
@@ -545,10 +598,10 @@ impl Assembler<'_> {
         let mut containers = nginx_containers(deployments, dockerfiles, &self.inv.all_paths);
         containers.extend(k8s_build::baked_nginx_images(dockerfiles));
         // The image tag that runs the file, else the configured version, else unknown.
+        let mounting = MountIndex::new(&containers);
         let version_of = |path: &str| -> nginx::NginxVersion {
-            containers
-                .iter()
-                .find(|c| c.mounts_path(path))
+            mounting
+                .first(&containers, path)
                 .map(|c| c.version)
                 .filter(|v| *v != nginx::NginxVersion::Unknown)
                 .or(configured)
@@ -563,9 +616,8 @@ impl Assembler<'_> {
             }
             let path = self.map.get(*file).path.clone();
             let dir = parent_dir(&path);
-            let prefix_map: Vec<(String, String)> = containers
-                .iter()
-                .find(|c| c.mounts_path(&path))
+            let prefix_map: Vec<(String, String)> = mounting
+                .first(&containers, &path)
                 .map(|c| c.mounts.clone())
                 .unwrap_or_else(|| vec![("/etc/nginx".to_owned(), dir.clone())]);
             let main = nginx::LoadedFile {

@@ -45,6 +45,59 @@ pub struct Model {
     pub problems: Vec<Problem>,
     /// Kubernetes Services, pod templates and Ingress routes, for the linker.
     pub k8s: K8sModel,
+    /// Indexes for the linker, built on first use (after the model is complete):
+    /// looking names up by scanning every workload for every proxy made big
+    /// monorepos quadratic.
+    lookup: std::sync::OnceLock<Lookup>,
+}
+
+/// Name and file indexes over a finished [`Model`].
+#[derive(Debug, Default)]
+struct Lookup {
+    /// Workloads by every hostname they answer to.
+    by_host: std::collections::HashMap<String, Vec<usize>>,
+    /// Containers by the repository nginx files nginx reads in them.
+    nginx_readers: std::collections::HashMap<String, Vec<usize>>,
+}
+
+impl Model {
+    fn lookup(&self) -> &Lookup {
+        self.lookup.get_or_init(|| {
+            let mut l = Lookup::default();
+            for (i, w) in self.workloads.iter().enumerate() {
+                for h in &w.hostnames {
+                    let v = l.by_host.entry(h.clone()).or_default();
+                    if !v.contains(&i) {
+                        v.push(i);
+                    }
+                }
+            }
+            for (i, c) in self.containers.iter().enumerate() {
+                for f in c.nginx.iter().flat_map(|n| &n.files) {
+                    let v = l.nginx_readers.entry(f.repo.clone()).or_default();
+                    if !v.contains(&i) {
+                        v.push(i);
+                    }
+                }
+            }
+            l
+        })
+    }
+
+    /// Indexes of the workloads that answer to `host`, in model order.
+    #[must_use]
+    pub fn workloads_named(&self, host: &str) -> &[usize] {
+        self.lookup().by_host.get(host).map_or(&[], Vec::as_slice)
+    }
+
+    /// Indexes of the containers in which nginx reads the repository file `path`, in model order.
+    #[must_use]
+    pub fn nginx_readers(&self, path: &str) -> &[usize] {
+        self.lookup()
+            .nginx_readers
+            .get(path)
+            .map_or(&[], Vec::as_slice)
+    }
 }
 
 /// An nginx directive parity checked on its own (not through a route).
