@@ -104,6 +104,40 @@ pub struct Service {
     pub healthcheck: Option<Healthcheck>,
 }
 
+impl Service {
+    /// A service with nothing set but its name (and where it is defined).
+    #[must_use]
+    pub fn empty(name: Spanned<String>, span: Span) -> Self {
+        Service {
+            name,
+            span,
+            image: None,
+            build: None,
+            command: None,
+            entrypoint: None,
+            environment: Vec::new(),
+            env_files: Vec::new(),
+            stop_grace_period: None,
+            stop_signal: None,
+            working_dir: None,
+            init: None,
+            volumes: Vec::new(),
+            configs: Vec::new(),
+            aliases: Vec::new(),
+            container_name: None,
+            hostname: None,
+            network_mode: None,
+            expose: Vec::new(),
+            ports: Vec::new(),
+            reset_keys: Vec::new(),
+            override_keys: Vec::new(),
+            reset: false,
+            extends: None,
+            healthcheck: None,
+        }
+    }
+}
+
 /// A compose duration as written and its meaning (see [`parse_duration`]).
 pub type Duration = (Text, Result<Millis, String>);
 
@@ -275,37 +309,15 @@ impl Reader<'_> {
             self.problem(key.span, "a service name must be a string");
             return None;
         };
-        let mut svc = Service {
-            name: Spanned::new(name.to_owned(), key.span),
-            span: if value.is_null() {
+        let mut svc = Service::empty(
+            Spanned::new(name.to_owned(), key.span),
+            if value.is_null() {
                 key.span
             } else {
                 value.span
             },
-            image: None,
-            build: None,
-            command: None,
-            entrypoint: None,
-            environment: Vec::new(),
-            env_files: Vec::new(),
-            stop_grace_period: None,
-            stop_signal: None,
-            working_dir: None,
-            init: None,
-            volumes: Vec::new(),
-            configs: Vec::new(),
-            aliases: Vec::new(),
-            container_name: None,
-            hostname: None,
-            network_mode: None,
-            expose: Vec::new(),
-            ports: Vec::new(),
-            reset_keys: Vec::new(),
-            override_keys: Vec::new(),
-            reset: value.tag.as_deref() == Some("!reset"),
-            extends: None,
-            healthcheck: None,
-        };
+        );
+        svc.reset = value.tag.as_deref() == Some("!reset");
         let entries = match &value.kind {
             NodeKind::Map(entries) => entries,
             NodeKind::Null => return Some(svc),
@@ -909,7 +921,7 @@ pub fn merge(base: &ComposeFile, over: &ComposeFile) -> ComposeFile {
             }
             None if o.reset => {}
             // A field tagged `!reset` in a new service still ends up unset.
-            None => services.push(merge_service(&empty_service(o), o)),
+            None => services.push(merge_service(&Service::empty(o.name.clone(), o.span), o)),
         }
     }
     let mut configs = base.configs.clone();
@@ -935,37 +947,6 @@ pub fn merge(base: &ComposeFile, over: &ComposeFile) -> ComposeFile {
             .collect(),
         configs,
         include: base.include.iter().chain(&over.include).cloned().collect(),
-    }
-}
-
-/// A service with nothing set but `name`, to merge a new one onto.
-fn empty_service(like: &Service) -> Service {
-    Service {
-        name: like.name.clone(),
-        span: like.span,
-        image: None,
-        build: None,
-        command: None,
-        entrypoint: None,
-        environment: Vec::new(),
-        env_files: Vec::new(),
-        stop_grace_period: None,
-        stop_signal: None,
-        working_dir: None,
-        init: None,
-        volumes: Vec::new(),
-        configs: Vec::new(),
-        aliases: Vec::new(),
-        container_name: None,
-        hostname: None,
-        network_mode: None,
-        expose: Vec::new(),
-        ports: Vec::new(),
-        reset_keys: Vec::new(),
-        override_keys: Vec::new(),
-        reset: false,
-        extends: None,
-        healthcheck: None,
     }
 }
 
