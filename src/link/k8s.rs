@@ -101,6 +101,7 @@ pub(super) fn link_proxy(
             path: &route.path,
             namespace: route.namespace(),
         };
+        let before = links.hops.len();
         // The Service is always in the Ingress's own namespace.
         match find_services(model, &route.service, route.namespace(), &from) {
             Ok(found) => {
@@ -113,6 +114,15 @@ pub(super) fn link_proxy(
                 }
             }
             Err(reason) => unlinked(links, &caller, reason),
+        }
+        if !route.explicit {
+            for h in &mut links.hops[before..] {
+                h.weak = true;
+                h.reason.push_str(
+                    "; the Ingress names no class and no ingress-nginx annotation, so it is \
+                     taken to be served by ingress-nginx as the cluster's default class",
+                );
+            }
         }
         return true;
     }
@@ -1116,6 +1126,7 @@ mod tests {
             implicit: false,
         });
         m.k8s.ingress_routes.push(IngressRoute {
+            explicit: true,
             proxy: pi,
             path: "k8s/ingress.yaml".into(),
             ingress: Spanned::new("web".into(), at()),

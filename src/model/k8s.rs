@@ -236,6 +236,9 @@ pub struct IngressRoute {
     /// integer, a failed validation): `(annotation, value span, why)`. The
     /// setting falls back to the controller ConfigMap or its default.
     pub ignored_annotations: Vec<k8s::IgnoredSetting>,
+    /// The Ingress names ingress-nginx (class or annotations); without, it
+    /// goes to the cluster's default class, which parity cannot see.
+    pub explicit: bool,
 }
 
 impl IngressRoute {
@@ -1425,6 +1428,7 @@ impl Assembler<'_> {
                 upstream,
                 project,
                 ignored_annotations: ing.ignored_annotations.clone(),
+                explicit,
             });
         }
     }
